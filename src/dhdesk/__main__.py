@@ -1,0 +1,5 @@
+"""`python -m dhdesk` runs the command line."""
+
+from dhdesk.cli import main
+
+raise SystemExit(main())

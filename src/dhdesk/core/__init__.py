@@ -1,0 +1,1 @@
+"""Domain model, rules, analyses and the content of every letter (stdlib + pandas/numpy only)."""

@@ -1,0 +1,1 @@
+"""Readers and writers of the outside formats an office receives and sends."""

@@ -1,0 +1,1 @@
+"""Renders finished content to PDF and xlsx."""
