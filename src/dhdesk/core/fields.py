@@ -226,8 +226,8 @@ DRUG_LINES = Layout(
     "医薬品",
     (
         F("receipt_id", "レセプト番号", K.TEXT, required=True),
-        F("drug_code", "医薬品コード", K.TEXT, required=True, note="レセ電 9桁"),
-        F("yj_code", "薬価基準コード", K.TEXT, note="12桁。空欄なら医薬品マスターから補う"),
+        F("drug_code", "医薬品コード", K.TEXT, note="レセ電 9桁。医薬品コードか薬価基準コードのどちらかは必須"),
+        F("yj_code", "薬価基準コード", K.TEXT, note="12桁。空欄なら医薬品マスターで医薬品コードから補う"),
         F("drug_name", "医薬品名", K.TEXT),
         F("quantity", "使用量", K.NUMBER, decimals=5, note="1回(1日)あたり 規格単位の数量"),
         F("days", "日数", K.INTEGER, note="投与日数・回数"),
