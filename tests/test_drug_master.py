@@ -14,7 +14,7 @@ from dhdesk.core.issues import Severity
 from dhdesk.io.drug_master import VERSION_DATE, read_drug_master, version_from_name
 from dhdesk.io.values import pandas_dtype
 
-REFERENCE = Path("/work/shared/reference-data")
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
 PRICES_2025 = REFERENCE / "drug-master" / "mhlw_yakka_list_20250716.csv"
 PRICES_2024 = REFERENCE / "drug-master" / "mhlw_yakka_list_20240401.csv"
 GENERIC_2025 = REFERENCE / "drug-master" / "mhlw_generic_info_20250716.csv"

@@ -1,0 +1,145 @@
+"""Use case `dhdesk demo` / 「サンプルデータで試す」: a fictitious union, end to end, through the real paths.
+
+The synthetic union is written out as the files an office receives, and those files — not the
+generated frames — are imported, so the demo exercises exactly what a clerk's files go through.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from dhdesk.core.progress import Cancelled, ProgressFn, no_progress, wrap_progress
+from dhdesk.core.synthetic import SyntheticUnion, generate_union
+from dhdesk.io import office_files
+from dhdesk.services import imports, stratification
+from dhdesk.store.backups import copy_atomically, new_backup_path
+from dhdesk.store.workspace import Workspace
+
+WORKSPACE_NAME = "demo.dhdesk"
+RECEIVED = "受信ファイル"
+OUTPUTS = "出力"
+DEMO_SETTING = "demo"
+
+
+class DemoError(RuntimeError):
+    """The demo could not be built (a message for the clerk, or a bug in a reader it exposed)."""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Where the demo left its workspace, the received files and the outputs."""
+
+    workspace_path: Path
+    files: list[Path]
+    outputs: list[Path]
+    members: int
+    summary: str
+
+
+def build_demo(
+    out_dir: Path, *, members: int = 3000, seed: int = 20241, progress: ProgressFn = no_progress
+) -> DemoResult:
+    """Generate, write, import and stratify a demo union in `out_dir`; the workspace is left closed.
+
+    A previous demo workspace in the folder is replaced (a backup copy is kept); any other file of
+    that name is refused. Cancelling leaves the folder's workspace as it was.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / WORKSPACE_NAME
+    _refuse_foreign_workspace(target)
+
+    union = generate_union(members=members, seed=seed, progress=wrap_progress(progress, 0.0, 0.3))
+    received = write_received_files(union, out_dir / RECEIVED, wrap_progress(progress, 0.3, 0.45))
+
+    building = out_dir / f".{WORKSPACE_NAME}.building"
+    for leftover in (building, building.with_name(building.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        with Workspace.create(building, union.union_info) as workspace:
+            workspace.set_setting(DEMO_SETTING, {"seed": seed, "members": members})
+            _import_all(workspace, received, wrap_progress(progress, 0.45, 0.85))
+            outputs = _write_outputs(workspace, out_dir / OUTPUTS, wrap_progress(progress, 0.85, 1.0))
+    except BaseException:
+        for leftover in (building, building.with_name(building.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    _replace(target, building)
+    progress(1.0, "サンプル組合の準備ができました")
+    people = int(union.members["member_id"].nunique())
+    summary = (
+        f"サンプル組合「{union.union_info.name}」（加入者 {people:,} 人）を作成しました。\n"
+        f"ワークスペース: {target}\n受信ファイル: {out_dir / RECEIVED}\n出力: {out_dir / OUTPUTS}"
+    )
+    return DemoResult(target, [path for _, path in received], outputs, people, summary)
+
+
+def _refuse_foreign_workspace(target: Path) -> None:
+    if not target.exists():
+        return
+    try:
+        with Workspace.open(target) as existing:
+            is_demo = existing.get_setting(DEMO_SETTING) is not None
+    except Exception as error:
+        raise DemoError(f"{target} を開けないため、サンプルを作り直せません: {error}") from error
+    if not is_demo:
+        raise DemoError(f"{target} はサンプルではないワークスペースです。別の出力フォルダを指定してください。")
+
+
+def _replace(target: Path, building: Path) -> None:
+    if target.exists():
+        copy_atomically(target, new_backup_path(target, "before-demo-rebuild", datetime.now()))
+    building.replace(target)
+
+
+def write_received_files(
+    union: SyntheticUnion, folder: Path, progress: ProgressFn = no_progress
+) -> list[tuple[str, Path]]:
+    """The office's inbox: roster, each clinic's files per 年度, claims, and the MHLW drug list."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    progress(0.0, "加入者台帳を書き出しています")
+    roster = folder / "加入者台帳.csv"
+    office_files.write_roster_csv(union.members, roster)
+    files = [("members", roster)]
+    progress(0.2, "健診結果を書き出しています")
+    clinic_files, _ = office_files.write_clinic_files(union.checkups, folder / "健診結果")
+    files += [("checkups", path) for path in clinic_files]
+    progress(0.6, "レセプトを書き出しています")
+    claims = folder / "レセプト"
+    office_files.write_claims_csv(union.receipts, union.diagnoses, union.drug_lines, union.procedures, claims)
+    files.append(("claims", claims))
+    progress(0.8, "医薬品マスターを書き出しています")
+    files += [("drugs", path) for path in office_files.write_drug_lists(union.drug_master, folder / "医薬品マスター")]
+    return files
+
+
+def _import_all(workspace: Workspace, files: list[tuple[str, Path]], progress: ProgressFn) -> None:
+    for number, (kind, path) in enumerate(files):
+        step = wrap_progress(progress, number / len(files), (number + 1) / len(files))
+        result = imports.import_file(workspace, path, kind, progress=step)
+        if not result.accepted:
+            problems = "\n".join(issue.describe() for issue in result.issues[:20])
+            raise DemoError(f"サンプルの {path.name} を取り込めませんでした: {result.message}\n{problems}")
+
+
+def _write_outputs(workspace: Workspace, folder: Path, progress: ProgressFn) -> list[Path]:
+    """階層化 of every 年度 the rules cover: the per-member CSV and the summary PDF."""
+    folder.mkdir(parents=True, exist_ok=True)
+    union_name = workspace.union_info().name
+    years = [fy for fy in workspace.fiscal_years() if workspace.checkups(fy).shape[0]]
+    covered = [fy for fy in years if stratification.rules_for_or_none(fy) is not None]
+    outputs: list[Path] = []
+    for number, fiscal_year in enumerate(covered):
+        step = wrap_progress(progress, number / len(covered), (number + 1) / len(covered))
+        result = stratification.stratify_workspace(workspace, fiscal_year, progress=step)
+        outputs.append(stratification.write_table_csv(result, folder / f"階層化_{fiscal_year}年度.csv"))
+        outputs.append(stratification.write_summary_pdf(result, union_name, folder / f"階層化の概要_{fiscal_year}年度.pdf"))
+    return outputs
+
+
+__all__ = ["Cancelled", "DemoError", "DemoResult", "build_demo", "write_received_files"]
