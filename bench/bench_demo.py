@@ -76,7 +76,7 @@ def run_one(members: int) -> list[dict]:
             with memory.stage(f"stratify workspace FY{latest}", rows):
                 result = stratification.stratify_workspace(workspace, latest)
             with memory.stage("summary PDF", rows):
-                stratification.write_summary_pdf(result, "ベンチ", folder / "summary.pdf")
+                stratification.write_summary_pdf(result, _union_info(), folder / "summary.pdf")
     return rows
 
 

@@ -35,3 +35,11 @@ class UnionInfo:
         if not (digits.isascii() and digits.isdigit() and len(digits) in (6, 8)):
             found.append("保険者番号は6桁または8桁の数字で入力してください。")
         return found
+
+
+DEPENDANT_LABEL = "被扶養者"
+
+
+def insured_label(union_type: UnionType) -> str:
+    """What the insured person is called: 組合員 in a 共済組合, 被保険者 in a 健保組合."""
+    return "組合員" if union_type is UnionType.MUTUAL_AID else "被保険者"

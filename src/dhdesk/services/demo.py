@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from dhdesk.core.progress import Cancelled, ProgressFn, no_progress, wrap_progress
 from dhdesk.core.synthetic import SyntheticUnion, generate_union
 from dhdesk.io import office_files
 from dhdesk.services import imports, stratification
-from dhdesk.store.backups import copy_atomically, new_backup_path
 from dhdesk.store.workspace import Workspace
 
 WORKSPACE_NAME = "demo.dhdesk"
@@ -90,8 +88,10 @@ def _refuse_foreign_workspace(target: Path) -> None:
 
 
 def _replace(target: Path, building: Path) -> None:
+    """Put the new demo in place; the previous demo workspace is kept as a backup of itself."""
     if target.exists():
-        copy_atomically(target, new_backup_path(target, "before-demo-rebuild", datetime.now()))
+        with Workspace.open(target) as previous:
+            previous.backup("before-demo-rebuild")
     building.replace(target)
 
 
@@ -130,7 +130,7 @@ def _import_all(workspace: Workspace, files: list[tuple[str, Path]], progress: P
 def _write_outputs(workspace: Workspace, folder: Path, progress: ProgressFn) -> list[Path]:
     """階層化 of every 年度 the rules cover: the per-member CSV and the summary PDF."""
     folder.mkdir(parents=True, exist_ok=True)
-    union_name = workspace.union_info().name
+    union = workspace.union_info()
     years = [fy for fy in workspace.fiscal_years() if workspace.checkups(fy).shape[0]]
     covered = [fy for fy in years if stratification.rules_for_or_none(fy) is not None]
     outputs: list[Path] = []
@@ -138,7 +138,7 @@ def _write_outputs(workspace: Workspace, folder: Path, progress: ProgressFn) -> 
         step = wrap_progress(progress, number / len(covered), (number + 1) / len(covered))
         result = stratification.stratify_workspace(workspace, fiscal_year, progress=step)
         outputs.append(stratification.write_table_csv(result, folder / f"階層化_{fiscal_year}年度.csv"))
-        outputs.append(stratification.write_summary_pdf(result, union_name, folder / f"階層化の概要_{fiscal_year}年度.pdf"))
+        outputs.append(stratification.write_summary_pdf(result, union, folder / f"階層化の概要_{fiscal_year}年度.pdf"))
     return outputs
 
 

@@ -13,9 +13,10 @@ from dhdesk.core.issues import Issue, Severity
 from dhdesk.core.progress import ProgressFn, no_progress
 from dhdesk.core.rules import RuleSet, load_ruleset
 from dhdesk.core.rules.explain import explain_row
-from dhdesk.core.rules.judgement import MEMBER_TABLE_LABELS, RELATION_LABELS, judge, output_table
+from dhdesk.core.rules.judgement import MEMBER_TABLE_LABELS, judge, output_table
 from dhdesk.core.rules.metabo import METABO_LEVELS
 from dhdesk.core.rules.stratify import LEVELS
+from dhdesk.core.union import DEPENDANT_LABEL, UnionInfo, insured_label
 from dhdesk.core.summaries.stratification import StratificationSummary, build_stratification_summary
 from dhdesk.io.canonical import read_canonical
 from dhdesk.io.exports import write_csv
@@ -121,6 +122,7 @@ def stratify_workspace(
     progress(0.0, f"{fiscal_year}年度の健診結果を読み込んでいます")
     checkups = workspace.checkups(fiscal_year).reset_index(drop=True)
     roster = _roster_on(workspace, date(fiscal_year, 4, 1), checkups)
+    relation_labels = {1: insured_label(workspace.union_info().union_type), 2: DEPENDANT_LABEL}
     progress(0.3, "階層化・メタボ判定をしています")
     judged = judge(checkups, fiscal_year, rules)
     progress(0.9, "集計しています")
@@ -129,7 +131,7 @@ def stratify_workspace(
             "member_id": checkups["member_id"],
             "name": roster["name"],
             "relation": roster["relation"],
-            "relation_label": roster["relation"].map(RELATION_LABELS).astype("string"),
+            "relation_label": roster["relation"].map(relation_labels).astype("string"),
             "sex": checkups["sex"],
             "fy_end_age": judged["fy_end_age"],
             "level": judged["level"].astype("string"),
@@ -160,14 +162,16 @@ def _roster_on(workspace: Workspace, day: date, checkups: pd.DataFrame) -> pd.Da
     return looked_up
 
 
-def summary_of(result: StratificationResult, union_name: str, *, today: date | None = None) -> StratificationSummary:
+def summary_of(result: StratificationResult, union: UnionInfo, *, today: date | None = None) -> StratificationSummary:
     """The printable content of a workspace result (see core.summaries.stratification)."""
     return build_stratification_summary(
         result.table,
-        union_name=union_name,
+        union_name=union.name,
         fiscal_year=result.fiscal_year,
         rule_label=rule_label(result.rules),
         generated_on=today or date.today(),
+        sources=[f"{s.short}: {s.document}" for s in result.rules.sources],
+        insured_label=insured_label(union.union_type),
     )
 
 
@@ -177,9 +181,9 @@ def write_table_csv(result: StratificationResult, out_path: Path) -> Path:
     return write_csv(table, Path(out_path))
 
 
-def write_summary_pdf(result: StratificationResult, union_name: str, out_path: Path) -> Path:
+def write_summary_pdf(result: StratificationResult, union: UnionInfo, out_path: Path) -> Path:
     """Render the 階層化結果の概要 PDF of a workspace result."""
-    pdf = StratificationSummaryRenderer(summary_of(result, union_name)).render()
+    pdf = StratificationSummaryRenderer(summary_of(result, union)).render()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(pdf)

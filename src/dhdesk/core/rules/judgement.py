@@ -23,8 +23,6 @@ OUTPUT_LABELS: dict[str, str] = {
 }
 """The columns of the `dhdesk stratify` output, in order: a stable contract (加入者番号 … 理由)."""
 
-RELATION_LABELS = {1: "組合員", 2: "被扶養者"}
-
 MEMBER_TABLE_LABELS: dict[str, str] = {
     "member_id": "加入者番号",
     "name": "氏名",
