@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dhdesk.core.fields import CHECKUPS, LAYOUTS, MEMBERS
+from dhdesk.core.fields import CHECKUPS, LAYOUTS, MEMBERS, pandas_dtype
 from dhdesk.core.issues import Severity, has_errors
 from dhdesk.core.progress import Cancelled
 from dhdesk.io.canonical import SOURCE_ROW, empty_frame, read_canonical, template_frame, write_canonical_template
 from dhdesk.io.columns import auto_map
-from dhdesk.io.values import MISSING_MARKERS, pandas_dtype
+from dhdesk.io.values import MISSING_MARKERS
 
 CONTRACT = """\
 加入者番号,性別,生年月日,健診日,身長,体重,BMI,腹囲,収縮期血圧,拡張期血圧,空腹時中性脂肪,随時中性脂肪,HDLコレステロール,LDLコレステロール,空腹時血糖,随時血糖,HbA1c,服薬_血圧,服薬_血糖,服薬_脂質,喫煙

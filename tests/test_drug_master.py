@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from dhdesk.core.fields import DRUG_MASTER
+from dhdesk.core.fields import DRUG_MASTER, pandas_dtype
 from dhdesk.core.issues import Severity
 from dhdesk.io.drug_master import VERSION_DATE, read_drug_master, version_from_name
-from dhdesk.io.values import pandas_dtype
+
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
 PRICES_2025 = REFERENCE / "drug-master" / "mhlw_yakka_list_20250716.csv"

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from dhdesk.core.fields import CHECKUPS, DIAGNOSES, DRUG_LINES, DRUG_MASTER, MEMBERS, PROCEDURES, RECEIPTS, Kind, Layout
+from dhdesk.core.fields import (
+    CHECKUPS, DIAGNOSES, DRUG_LINES, DRUG_MASTER, MEMBERS, PROCEDURES, RECEIPTS, Kind, Layout, pandas_dtype,
+)
 from dhdesk.core.issues import Severity
 from dhdesk.io.canonical import SOURCE_ROW, read_canonical
 from dhdesk.io.columns import auto_map
@@ -26,7 +28,7 @@ from dhdesk.io.office_files import (
     write_roster_csv,
 )
 from dhdesk.io.tabular import read_table
-from dhdesk.io.values import QUALITATIVE_FIELDS, pandas_dtype
+from dhdesk.io.values import QUALITATIVE_FIELDS
 
 
 def typed(layout: Layout, rows: int, seed: int = 0) -> pd.DataFrame:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dhdesk.core.fields import CHECKUPS, DRUG_MASTER, LAYOUTS, MEMBERS, RECEIPTS
-from dhdesk.io.values import blank_column, convert, format_column, pandas_dtype
+from dhdesk.core.fields import CHECKUPS, DRUG_MASTER, LAYOUTS, MEMBERS, RECEIPTS, pandas_dtype
+from dhdesk.io.values import blank_column, convert, format_column
 
 
 def cells(*texts):

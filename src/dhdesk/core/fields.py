@@ -48,6 +48,19 @@ class Field:
     jlac10: tuple[str, ...] = ()  # 特定健診 XML item codes (several method codes per item)
 
 
+def pandas_dtype(field: Field) -> str:
+    """The dtype a field has in a typed frame (the convention every layer shares, docs/architecture.md)."""
+    if field.kind is Kind.DATE:
+        return "datetime64[ns]"
+    if field.kind is Kind.NUMBER:
+        return "float64"
+    if field.kind is Kind.INTEGER:
+        return "Int64"
+    if field.kind in (Kind.SEX, Kind.ANSWER) or (field.kind is Kind.CODE and field.choices):
+        return "Int8"
+    return "string"
+
+
 @dataclass(frozen=True)
 class Layout:
     """The canonical layout of one data kind (one CSV file or one Excel sheet)."""

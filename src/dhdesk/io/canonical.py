@@ -12,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from dhdesk.core.fields import Field, Kind, Layout
+from dhdesk.core.fields import Field, Kind, Layout, pandas_dtype
 from dhdesk.core.issues import Issue, Severity
 from dhdesk.core.progress import ProgressFn, no_progress
 from dhdesk.io.columns import ColumnMapping, auto_map
 from dhdesk.io.tabular import RawTable, UnreadableFile, read_table
-from dhdesk.io.values import blank_column, convert, format_column, pandas_dtype
+from dhdesk.io.values import blank_column, convert, format_column
 
 SOURCE_ROW = "source_row"
 """Extra column of every frame read from a file: the row number the clerk sees in that file."""

@@ -20,12 +20,13 @@ import xlsxwriter
 
 from dhdesk.core.fields import (
     CHECKUPS, DIAGNOSES, DRUG_LINES, DRUG_MASTER, MEMBERS, PROCEDURES, QUESTIONS, RECEIPTS, Field, Kind, Layout,
+    pandas_dtype,
 )
 from dhdesk.core.issues import Issue, Severity
 from dhdesk.core.wareki import format_fiscal_year, format_wareki
 from dhdesk.io.canonical import SUBSTITUTE_CHAR
 from dhdesk.io.drug_master import GENERIC_STATUS_HEADER, VERSION_DATE
-from dhdesk.io.values import QUALITATIVE_FIELDS, format_column, map_distinct, number_text, pandas_dtype
+from dhdesk.io.values import QUALITATIVE_FIELDS, format_column, map_distinct, number_text
 
 UNKNOWN_CLINIC = "健診機関不明"
 

@@ -17,7 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from dhdesk.core.fields import Choice, Field, Kind
+from dhdesk.core.fields import Choice, Field, Kind, pandas_dtype
 from dhdesk.core.wareki import parse_date
 
 _DASHES = "-－ー―‐−—–"
@@ -74,19 +74,6 @@ class Converted:
 
     values: pd.Series
     errors: pd.Series  # row label → Japanese reason; only rows whose text was unreadable
-
-
-def pandas_dtype(field: Field) -> str:
-    """The typed-frame dtype of a field (the convention in the common brief)."""
-    if field.kind is Kind.DATE:
-        return "datetime64[ns]"
-    if field.kind is Kind.NUMBER:
-        return "float64"
-    if field.kind is Kind.INTEGER:
-        return "Int64"
-    if field.kind in (Kind.SEX, Kind.ANSWER) or (field.kind is Kind.CODE and field.choices):
-        return "Int8"
-    return "string"
 
 
 def blank_column(field: Field, index: pd.Index) -> pd.Series:

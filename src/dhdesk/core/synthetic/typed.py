@@ -7,24 +7,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from dhdesk.core.fields import Field, Kind, Layout
-
-
-def dtype_of(field: Field) -> str:
-    """The pandas dtype the typed-frame convention gives a field."""
-    if field.kind in (Kind.TEXT,) or (field.kind is Kind.CODE and not field.choices):
-        return "string"
-    if field.kind is Kind.DATE:
-        return "datetime64[ns]"
-    if field.kind is Kind.NUMBER:
-        return "float64"
-    if field.kind is Kind.INTEGER:
-        return "Int64"
-    return "Int8"
+from dhdesk.core.fields import Field, Layout, pandas_dtype
 
 
 def _column(field: Field, values: object, length: int) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    dtype = dtype_of(field)
+    dtype = pandas_dtype(field)
     if values is None:
         if dtype == "datetime64[ns]":
             return np.full(length, np.datetime64("NaT"), dtype="datetime64[ns]")
