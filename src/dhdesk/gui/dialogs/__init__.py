@@ -1,0 +1,1 @@
+"""Dialogs that return values through `ask()` (so tests never block on `exec()`)."""

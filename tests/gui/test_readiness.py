@@ -1,0 +1,59 @@
+"""対象者抽出・通知・発送・計画レポート: plain statements of what each needs, checked against the workspace."""
+
+from __future__ import annotations
+
+from dhdesk.core.union import UnionInfo
+from dhdesk.gui.pages.readiness import holdings, letterhead
+from dhdesk.services.workspaces import HomeSummary
+
+UNION = UnionInfo("テスト共済組合", "311300")
+
+
+def test_holdings_reads_the_home_summary_rows():
+    summary = HomeSummary(
+        UNION,
+        [
+            ("加入者（現在）", "3,000 人"),
+            ("　うち組合員", "1,800 人"),
+            ("　うち被扶養者", "1,200 人"),
+            ("健診結果 2024年度", "2,650 件"),
+            ("健診結果 2025年度", "2,710 件"),
+            ("レセプト 2025年度", "0 件"),
+            ("医薬品マスターの版", "2 版"),
+        ],
+        [2024, 2025],
+        [],
+    )
+    have = holdings(summary)
+    assert (have.members, have.insured, have.dependants) == (3000, 1800, 1200)
+    assert have.checkups == {2024: 2650, 2025: 2710}
+    assert have.receipts == {}
+    assert have.drug_master_versions == 2
+
+
+def test_letterhead_needs_postal_code_address_and_phone():
+    have = holdings(HomeSummary(UNION, [], [], []))
+    assert letterhead(have) is None
+    full = UnionInfo("テスト共済組合", "311300", postal_code="100-0013", address="東京都千代田区霞が関1-2-2", phone="03-1234-5678")
+    assert letterhead(holdings(HomeSummary(full, [], [], []))) == "テスト共済組合・〒100-0013 東京都千代田区霞が関1-2-2・電話 03-1234-5678"
+
+
+def test_targets_page_on_the_demo_says_which_data_is_ready(window, demo_workspace):
+    window.open_workspace(demo_workspace)
+    lines = window.show_page("targets").statuses()
+    assert lines[0].startswith("✔ 健診結果 — 健診 ")
+    assert "年度" in lines[0] and "件: 保健指導・受診勧奨・腎症の対象者抽出に使えます" in lines[0]
+    assert lines[1].startswith("✔ 加入者台帳 — 加入者 ")
+    assert all(line.startswith("✔") for line in lines)
+
+
+def test_pages_without_workspace_list_everything_as_missing(window):
+    for key in ("targets", "notices", "plan"):
+        lines = window.show_page(key).statuses()
+        assert lines and all(line.startswith("✘") for line in lines)
+
+
+def test_notices_page_never_claims_a_target_list_exists(window, demo_workspace):
+    window.open_workspace(demo_workspace)
+    lines = window.show_page("notices").statuses()
+    assert lines[-1].startswith("✘ 確定した対象者一覧")
