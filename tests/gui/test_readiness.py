@@ -9,21 +9,12 @@ from dhdesk.services.workspaces import HomeSummary
 UNION = UnionInfo("テスト共済組合", "311300")
 
 
-def test_holdings_reads_the_home_summary_rows():
-    summary = HomeSummary(
-        UNION,
-        [
-            ("加入者（現在）", "3,000 人"),
-            ("　うち組合員", "1,800 人"),
-            ("　うち被扶養者", "1,200 人"),
-            ("健診結果 2024年度", "2,650 件"),
-            ("健診結果 2025年度", "2,710 件"),
-            ("レセプト 2025年度", "0 件"),
-            ("医薬品マスターの版", "2 版"),
-        ],
-        [2024, 2025],
-        [],
-    )
+def test_holdings_reads_the_home_summary_totals():
+    totals = {
+        "members_active": 3000, "insured_active": 1800, "dependants_active": 1200,
+        "checkups_fy2024": 2650, "checkups_fy2025": 2710, "receipts_fy2025": 0, "drug_master_versions": 2,
+    }
+    summary = HomeSummary(UNION, [], [2024, 2025], [], totals)
     have = holdings(summary)
     assert (have.members, have.insured, have.dependants) == (3000, 1800, 1200)
     assert have.checkups == {2024: 2650, 2025: 2710}
@@ -32,10 +23,10 @@ def test_holdings_reads_the_home_summary_rows():
 
 
 def test_letterhead_needs_postal_code_address_and_phone():
-    have = holdings(HomeSummary(UNION, [], [], []))
+    have = holdings(HomeSummary(UNION, [], [], [], {}))
     assert letterhead(have) is None
     full = UnionInfo("テスト共済組合", "311300", postal_code="100-0013", address="東京都千代田区霞が関1-2-2", phone="03-1234-5678")
-    assert letterhead(holdings(HomeSummary(full, [], [], []))) == "テスト共済組合・〒100-0013 東京都千代田区霞が関1-2-2・電話 03-1234-5678"
+    assert letterhead(holdings(HomeSummary(full, [], [], [], {}))) == "テスト共済組合・〒100-0013 東京都千代田区霞が関1-2-2・電話 03-1234-5678"
 
 
 def test_targets_page_on_the_demo_says_which_data_is_ready(window, demo_workspace):

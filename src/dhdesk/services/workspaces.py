@@ -73,6 +73,8 @@ class HomeSummary:
     counts: list[tuple[str, str]]
     fiscal_years: list[int]
     next_steps: list[str]
+    totals: dict[str, int]
+    """The raw numbers behind `counts` (keys of `Workspace.counts`: members_active, checkups_fy2025…)."""
 
 
 def _n(value: int) -> str:
@@ -94,7 +96,7 @@ def home_summary(workspace: Workspace) -> HomeSummary:
         ("医薬品マスターの版", f"{_n(counts.get('drug_master_versions', 0))} 版"),
         ("取込の記録", f"{_n(counts.get('batches_active', 0))} 件"),
     ]
-    return HomeSummary(workspace.union_info(), rows, years, _next_steps(counts, years))
+    return HomeSummary(workspace.union_info(), rows, years, _next_steps(counts, years), counts)
 
 
 def _next_steps(counts: dict[str, int], years: list[int]) -> list[str]:
@@ -132,7 +134,11 @@ def _search(frame: pd.DataFrame, search: str, columns: list[str]) -> pd.DataFram
 
 def member_table(workspace: Workspace, search: str = "", limit: int = 1000) -> pd.DataFrame:
     """Members in force today, found by 加入者番号 or 氏名, with Japanese headers."""
-    frame = _search(workspace.members(as_of=pd.Timestamp.today().date()), search, ["member_id", "name", "name_kana"])
+    today = pd.Timestamp.today().date()
+    if search.strip():
+        frame = _search(workspace.members(as_of=today), search, ["member_id", "name", "name_kana"])
+    else:
+        frame = workspace.members(as_of=today, limit=limit)
     columns = ["member_id", "name", "name_kana", "sex", "birth_date", "relation", "office", "postal_code",
                "address1", "acquired_date"]
     return _labelled(frame.head(limit), MEMBERS, columns)
@@ -140,7 +146,11 @@ def member_table(workspace: Workspace, search: str = "", limit: int = 1000) -> p
 
 def checkup_table(workspace: Workspace, fiscal_year: int | None, search: str = "", limit: int = 1000) -> pd.DataFrame:
     """Checkups of a 年度, found by 加入者番号, with Japanese headers."""
-    frame = _search(workspace.checkups(fiscal_year), search, ["member_id"])
+    frame = (
+        _search(workspace.checkups(fiscal_year), search, ["member_id"])
+        if search.strip()
+        else workspace.checkups(fiscal_year, limit=limit)
+    )
     columns = ["member_id", "exam_date", "clinic", "sex", "birth_date", "bmi", "waist", "sbp", "dbp",
                "tg_fasting", "hdl", "ldl", "fbg", "hba1c", "med_bp", "med_glucose", "med_lipid", "smoking"]
     return _labelled(frame.head(limit), CHECKUPS, columns)
@@ -148,7 +158,11 @@ def checkup_table(workspace: Workspace, fiscal_year: int | None, search: str = "
 
 def receipt_table(workspace: Workspace, fiscal_year: int | None, search: str = "", limit: int = 1000) -> pd.DataFrame:
     """Receipts of a 年度, found by 加入者番号, with Japanese headers."""
-    frame = _search(workspace.receipts(fiscal_year), search, ["member_id", "receipt_id"])
+    frame = (
+        _search(workspace.receipts(fiscal_year), search, ["member_id", "receipt_id"])
+        if search.strip()
+        else workspace.receipts(fiscal_year, limit=limit)
+    )
     columns = ["receipt_id", "member_id", "service_month", "claim_type", "receipt_kind", "facility_name",
                "days", "points"]
     return _labelled(frame.head(limit), RECEIPTS, columns)

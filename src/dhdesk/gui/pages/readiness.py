@@ -7,7 +7,6 @@ so a clerk can prepare (import the files) without guessing. No button pretends t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
@@ -18,12 +17,9 @@ from dhdesk.core.union import UnionInfo
 from dhdesk.gui.pages.base import Page, PageContext
 from dhdesk.services import workspaces
 
-_YEAR_ROW = re.compile(r"^(健診結果|レセプト) (\d{4})年度$")
-
-
 @dataclass(frozen=True)
 class Holdings:
-    """What the open workspace holds, as numbers (read from the home summary)."""
+    """What the open workspace holds, as numbers (from the home summary)."""
 
     union: UnionInfo
     members: int = 0
@@ -35,28 +31,17 @@ class Holdings:
 
 
 def holdings(summary: workspaces.HomeSummary) -> Holdings:
-    """Numbers from the home summary's (label, "1,234 人") rows."""
-    rows = {label.strip("　 "): _number(value) for label, value in summary.counts}
-    checkups: dict[int, int] = {}
-    receipts: dict[int, int] = {}
-    for label, n in rows.items():
-        found = _YEAR_ROW.match(label)
-        if found and n:
-            (checkups if found[1] == "健診結果" else receipts)[int(found[2])] = n
+    """The home summary's numbers, by kind and 年度."""
+    totals = summary.totals
     return Holdings(
         union=summary.union,
-        members=rows.get("加入者（現在）", 0),
-        insured=rows.get("うち組合員", 0),
-        dependants=rows.get("うち被扶養者", 0),
-        checkups=checkups,
-        receipts=receipts,
-        drug_master_versions=rows.get("医薬品マスターの版", 0),
+        members=totals.get("members_active", 0),
+        insured=totals.get("insured_active", 0),
+        dependants=totals.get("dependants_active", 0),
+        checkups={fy: n for fy in summary.fiscal_years if (n := totals.get(f"checkups_fy{fy}", 0))},
+        receipts={fy: n for fy in summary.fiscal_years if (n := totals.get(f"receipts_fy{fy}", 0))},
+        drug_master_versions=totals.get("drug_master_versions", 0),
     )
-
-
-def _number(text: str) -> int:
-    digits = re.sub(r"\D", "", text)
-    return int(digits) if digits else 0
 
 
 @dataclass(frozen=True)
