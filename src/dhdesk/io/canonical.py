@@ -114,7 +114,8 @@ _EXAMPLES: dict[str, dict[str, object]] = {
         "height": 170.2, "weight": 68.5, "bmi": 23.6, "waist": 85.5, "sbp": 128, "dbp": 82, "blood_timing": 2,
         "tg_fasting": 120, "hdl": 55, "ldl": 128, "non_hdl": 150, "fbg": 98, "hba1c": 5.6, "ast": 22, "alt": 25,
         "ggt": 30, "creatinine": 0.85, "egfr": 78.5, "urine_glucose": "1", "urine_protein": "1", "hb": 14.5,
-        "hematocrit": 43.0, "rbc": 480, "clinic_level": "3", "clinic_metabo": "3",
+        "hematocrit": 43.0, "rbc": 480, "ecg": 2, "history": 2, "symptoms": 2, "signs": 2,
+        "doctor_judgement": "異常なし", "clinic_level": "3", "clinic_metabo": "3",
     },
     "receipts": {
         "receipt_id": "R000001", "member_id": "00012345", "service_month": "202405", "claim_type": 2,

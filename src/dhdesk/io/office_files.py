@@ -60,6 +60,8 @@ CLINIC_A_HEADERS: dict[str, str] = {
     "rbg": "随時血糖(mg/dL)", "hba1c": "HbA1c(NGSP)(%)", "ast": "AST(GOT)(U/L)", "alt": "ALT(GPT)(U/L)",
     "ggt": "γ-GT(U/L)", "creatinine": "血清クレアチニン(mg/dL)", "egfr": "eGFR(mL/min/1.73m2)", "urine_glucose": "尿糖",
     "urine_protein": "尿蛋白", "hb": "血色素量(g/dL)", "hematocrit": "ヘマトクリット(%)", "rbc": "赤血球数(万/μL)",
+    "ecg": "心電図(所見の有無)", "fundus_kw": "眼底検査(キースワグナー分類)", "history": "既往歴", "symptoms": "自覚症状",
+    "signs": "他覚症状", "doctor_judgement": "医師の判断",
     **{f.name: name for f, name in zip(QUESTIONS, _QUESTION_NAMES, strict=True)},
     "clinic_level": "保健指導レベル", "clinic_metabo": "メタボリックシンドローム判定",
 }
@@ -72,6 +74,9 @@ CLINIC_B_HEADERS: dict[str, str] = {
     "ldl": "LDL-C", "non_hdl": "Non-HDL-C", "fbg": "血糖(空腹時)", "rbg": "血糖(随時)", "hba1c": "ヘモグロビンA1c",
     "ast": "GOT", "alt": "GPT", "ggt": "γ-GTP", "creatinine": "クレアチニン", "egfr": "eGFR", "hb": "血色素",
     "hematocrit": "ヘマトクリット値", "rbc": "赤血球数", "urine_protein": "尿蛋白(定性)", "urine_glucose": "尿糖(定性)",
+    "ecg": "心電図所見", "fundus_kw": "眼底(KW)", "history": "既往歴の有無", "symptoms": "自覚症状の有無",
+    "signs": "他覚症状の有無",
+    "doctor_judgement": "総合所見",
     **{f.name: f"質問{n}" for n, f in enumerate(QUESTIONS, start=1)},
     "clinic_metabo": "メタボ判定", "clinic_level": "保健指導判定",
 }

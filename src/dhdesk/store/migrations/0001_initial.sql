@@ -118,6 +118,12 @@ CREATE TABLE checkups (
     hb                 DOUBLE,                    -- 血色素量
     hematocrit         DOUBLE,                    -- ヘマトクリット
     rbc                DOUBLE,                    -- 赤血球数
+    ecg                SMALLINT,                  -- 心電図
+    fundus_kw          VARCHAR,                   -- 眼底_KW分類
+    history            SMALLINT,                  -- 既往歴
+    symptoms           SMALLINT,                  -- 自覚症状
+    signs              SMALLINT,                  -- 他覚症状
+    doctor_judgement   VARCHAR,                   -- 医師の判断
     med_bp             SMALLINT CHECK (med_bp IN (1, 2)),                -- 服薬_血圧
     med_glucose        SMALLINT CHECK (med_glucose IN (1, 2)),           -- 服薬_血糖
     med_lipid          SMALLINT CHECK (med_lipid IN (1, 2)),             -- 服薬_脂質
