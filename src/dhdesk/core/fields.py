@@ -235,8 +235,8 @@ DIAGNOSES = Layout(
     "傷病名",
     (
         F("receipt_id", "レセプト番号", K.TEXT, required=True),
-        F("disease_code", "傷病名コード", K.TEXT, note="7桁。未コード化は 0000999"),
-        F("disease_name", "傷病名", K.TEXT, required=True),
+        F("disease_code", "傷病名コード", K.TEXT, note="7桁。未コード化は 0000999。傷病名コードか傷病名のどちらかは必須"),
+        F("disease_name", "傷病名", K.TEXT, note="空欄なら傷病名マスターで傷病名コードから補う"),
         F("icd10", "ICD10", K.TEXT),
         F("start_date", "診療開始日", K.DATE),
         F("is_main", "主傷病", K.ANSWER, choices=YES_NO),

@@ -17,6 +17,7 @@ from dhdesk.core.issues import Issue, Severity, has_errors
 from dhdesk.core.progress import ProgressFn, no_progress, wrap_progress
 from dhdesk.io.canonical import read_canonical, write_canonical_template
 from dhdesk.io.drug_master import read_drug_master, version_from_name
+from dhdesk.io.uke import PATIENT_COLUMNS, match_members, read_uke
 from dhdesk.store.errors import StoreError
 from dhdesk.store.workspace import Workspace
 
@@ -56,7 +57,7 @@ def import_file(
     path = Path(path)
     label = KINDS[kind]
     progress(0.0, f"{label}を読み込んでいます: {path.name}")
-    frames, issues = _read(path, kind)
+    frames, issues = _read_uke(workspace, path) if _is_uke(path, kind) else _read(path, kind)
     if has_errors(issues):
         errors = sum(i.severity is Severity.ERROR for i in issues)
         return ImportResult(
@@ -118,6 +119,24 @@ def _generic_info_beside(price_list: Path) -> Path | None:
         if candidate != price_list and stamp in name and ("generic" in name or "後発" in name):
             return candidate
     return None
+
+
+def _is_uke(path: Path, kind: str) -> bool:
+    return kind == "claims" and path.is_file() and path.suffix.lower() == ".uke"
+
+
+def _read_uke(workspace: Workspace, path: Path) -> tuple[dict[str, pd.DataFrame], list[Issue]]:
+    """A レセ電 file: its receipts are tied to the roster by 記号・番号・生年月日・性別; all must be found."""
+    frames, issues = read_uke(path)
+    receipts, unmatched = match_members(frames["receipts"], workspace.members())
+    issues += unmatched
+    missing = int(receipts["member_id"].isna().sum())
+    if missing:
+        issues.append(Issue(path.name, None, None, "uke.unmatched_receipts",
+                            f"{missing:,} 件のレセプトの受診者が加入者台帳に見つかりません。加入者台帳を先に取り込むか、"
+                            "一覧の記号・番号・生年月日を確認してください。"))
+    frames["receipts"] = receipts.drop(columns=list(PATIENT_COLUMNS))
+    return frames, issues
 
 
 def _read_claims(path: Path) -> tuple[dict[str, pd.DataFrame], list[Issue]]:

@@ -111,7 +111,12 @@ KINDS: dict[str, KindPlan] = {
             ),
         ),
         (
-            TablePlan("diagnoses", DIAGNOSES, computed=_RECEIPT_DETAIL),
+            TablePlan(
+                "diagnoses",
+                DIAGNOSES,
+                checks=(("disease_code IS NULL AND disease_name IS NULL", "「傷病名コード」と「傷病名」がどちらも空欄です"),),
+                computed=_RECEIPT_DETAIL,
+            ),
             TablePlan(
                 "drug_lines",
                 DRUG_LINES,

@@ -178,7 +178,7 @@ CREATE TABLE diagnoses (
     line_no            INTEGER NOT NULL,
     receipt_id         VARCHAR NOT NULL,          -- レセプト番号
     disease_code       VARCHAR,                   -- 傷病名コード
-    disease_name       VARCHAR NOT NULL,          -- 傷病名
+    disease_name       VARCHAR,                   -- 傷病名
     icd10              VARCHAR,                   -- ICD10
     start_date         DATE,                      -- 診療開始日
     is_main            SMALLINT CHECK (is_main IN (1, 2)),               -- 主傷病
