@@ -40,6 +40,14 @@ glucose at all HbA1c) or 服薬_血糖; 脂質 (中性脂肪, fasting or not, or
 2 or more → 基準該当, 1 → 予備群該当, 0 or 腹囲 below the cut-off → 非該当; 判定不能 by the same rule.
 """
 
+_REFERRAL_INTRO = """\
+## 受診勧奨判定値
+
+Each measured item is compared on its own: 保健指導判定値以上, 受診勧奨判定値以上, and the 「すぐに受診」 cut-offs
+of the R6 feedback examples (tier ①); an item at or above 受診勧奨判定値 but below ① is tier ②. A person's tier
+is the highest of their items. Missing values are listed, never counted as exceeded.
+"""
+
 
 def _value(rules: RuleSet, threshold_id: str) -> str:
     threshold = rules.threshold(threshold_id)
@@ -69,7 +77,7 @@ def _section(rules: RuleSet) -> str:
 
 def render_rules_markdown() -> str:
     """The whole docs/rules.md text."""
-    return "\n".join([_INTRO, _section(load_ruleset("tokutei_4ki"))])
+    return "\n".join([_INTRO, _section(load_ruleset("tokutei_4ki")), _REFERRAL_INTRO, _section(load_ruleset("jushin_kankoku"))])
 
 
 if __name__ == "__main__":

@@ -38,11 +38,12 @@ class Comparison(str, Enum):
 
     GE = "ge"
     LT = "lt"
+    LE = "le"
     EQ = "eq"
 
     @property
     def label(self) -> str:
-        """The wording of the official texts: 以上 / 未満 / 該当 (answer code)."""
+        """The wording of the official texts: 以上 / 未満 / 以下 / 該当 (answer code)."""
         return _WORDS[self][0]
 
     @property
@@ -55,10 +56,16 @@ class Comparison(str, Enum):
         return _WORDS[self][2]
 
 
-_WORDS = {Comparison.GE: ("以上", "≥", "<"), Comparison.LT: ("未満", "<", "≥"), Comparison.EQ: ("該当", "=", "≠")}
+_WORDS = {
+    Comparison.GE: ("以上", "≥", "<"),
+    Comparison.LT: ("未満", "<", "≥"),
+    Comparison.LE: ("以下", "≤", ">"),
+    Comparison.EQ: ("該当", "=", "≠"),
+}
 _OPERATORS: dict[Comparison, Callable[[Any, Any], Any]] = {
     Comparison.GE: operator.ge,
     Comparison.LT: operator.lt,
+    Comparison.LE: operator.le,
     Comparison.EQ: operator.eq,
 }
 
@@ -313,7 +320,7 @@ def _parse_threshold(
     try:
         comparison = Comparison(entry["comparison"])
     except ValueError:
-        problems.append(f"{where}: comparison は ge(以上) / lt(未満) / eq(該当) のいずれかです。")
+        problems.append(f"{where}: comparison は ge(以上) / lt(未満) / le(以下) / eq(該当) のいずれかです。")
         comparison = Comparison.GE
     try:
         confidence = Confidence(entry["confidence"])
