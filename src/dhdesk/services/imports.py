@@ -17,6 +17,7 @@ from dhdesk.core.issues import Issue, Severity, has_errors
 from dhdesk.core.progress import ProgressFn, no_progress, wrap_progress
 from dhdesk.io.canonical import read_canonical, write_canonical_template
 from dhdesk.io.drug_master import read_drug_master, version_from_name
+from dhdesk.io.tokutei_xml import INDEX_NAME, INSURED_COLUMNS, SOURCE_FILE, read_tokutei_archive
 from dhdesk.io.uke import PATIENT_COLUMNS, match_members, read_uke
 from dhdesk.store.errors import StoreError
 from dhdesk.store.workspace import Workspace
@@ -57,7 +58,12 @@ def import_file(
     path = Path(path)
     label = KINDS[kind]
     progress(0.0, f"{label}を読み込んでいます: {path.name}")
-    frames, issues = _read_uke(workspace, path) if _is_uke(path, kind) else _read(path, kind)
+    if _is_uke(path, kind):
+        frames, issues = _read_uke(workspace, path)
+    elif _is_tokutei_xml(path, kind):
+        frames, issues = _read_tokutei_xml(workspace, path)
+    else:
+        frames, issues = _read(path, kind)
     if has_errors(issues):
         errors = sum(i.severity is Severity.ERROR for i in issues)
         return ImportResult(
@@ -137,6 +143,46 @@ def _read_uke(workspace: Workspace, path: Path) -> tuple[dict[str, pd.DataFrame]
                             "一覧の記号・番号・生年月日を確認してください。"))
     frames["receipts"] = receipts.drop(columns=list(PATIENT_COLUMNS))
     return frames, issues
+
+
+def _is_tokutei_xml(path: Path, kind: str) -> bool:
+    """A 特定健診 XML archive as delivered: a .zip, or a folder holding the ix08 index."""
+    if kind != "checkups":
+        return False
+    if path.is_file():
+        return path.suffix.lower() == ".zip"
+    return path.is_dir() and (any(path.glob(INDEX_NAME)) or any(path.glob(f"*/{INDEX_NAME}")))
+
+
+def _read_tokutei_xml(workspace: Workspace, path: Path) -> tuple[dict[str, pd.DataFrame], list[Issue]]:
+    """特定健診 XML: the card's 記号・番号(・枝番) and 生年月日 find the member's 加入者番号 in the roster."""
+    frame, issues = read_tokutei_archive(path)
+    roster = workspace.members()
+    keys = {
+        "kigo": _id_key(roster["kigo"]), "bango": _id_key(roster["bango"]),
+        "birth": roster["birth_date"], "member": roster["member_id"],
+    }
+    known = pd.DataFrame(keys).dropna(subset=["bango", "birth"]).drop_duplicates()
+    wanted = pd.DataFrame({
+        "kigo": _id_key(frame["insured_kigo"]), "bango": _id_key(frame["insured_bango"]),
+        "birth": frame["birth_date"], "position": range(len(frame)),
+    })
+    found = wanted.merge(known, on=["kigo", "bango", "birth"], how="left")
+    ambiguous = found.groupby("position")["member"].nunique() > 1
+    found = found.drop_duplicates("position").set_index("position")["member"].astype("string")
+    found[ambiguous[ambiguous].index] = pd.NA
+    for position in found.index[found.isna()]:
+        row = frame.iloc[position]
+        issues.append(Issue(str(row[SOURCE_FILE]), None, "記号・番号", "xml.member_unmatched",
+                            f"記号 {row['insured_kigo']}・番号 {row['insured_bango']}（生年月日 {row['birth_date']:%Y-%m-%d}）"
+                            "の受診者が加入者台帳に見つかりません。加入者台帳を先に取り込んでください。"))
+    frame["member_id"] = found.to_numpy()
+    return {"checkups": frame.drop(columns=[*INSURED_COLUMNS, SOURCE_FILE])}, issues
+
+
+def _id_key(values: pd.Series) -> pd.Series:
+    """記号・番号 compared as written but for width and spaces (全角 ７ = 半角 7)."""
+    return values.astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True).replace("", pd.NA)
 
 
 def _read_claims(path: Path) -> tuple[dict[str, pd.DataFrame], list[Issue]]:
