@@ -59,6 +59,8 @@ def test_stratify_writes_one_row_per_input_row_with_the_contract_columns(tmp_pat
     assert "服薬中" in table.loc[2, "理由"]
     assert "腹囲" in table.loc[3, "理由"]
     assert "服薬_血圧" in table.loc[4, "理由"]
+    assert table["受診勧奨"].tolist()[:3] == ["", "②受診勧奨", "①すぐに受診"]
+    assert "収縮期血圧 140 ≥ 140mmHg" in table.loc[1, "受診勧奨の理由"]
     assert "6 行を判定" in capsys.readouterr().out
 
 

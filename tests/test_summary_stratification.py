@@ -154,7 +154,7 @@ def test_the_summary_reads_the_reasons_the_rules_write():
         "med_lipid": pd.array([2, 2, 2], dtype="Int8"),
         "smoking": pd.array([3, 3, 3], dtype="Int8"),
     })
-    judged = judge(checkups, 2025, load_ruleset("tokutei_4ki"))
+    judged = judge(checkups, 2025, load_ruleset("tokutei_4ki"), load_ruleset("jushin_kankoku"))
     data = judged[["fy_end_age", "level", "metabo", "reason"]].assign(
         member_id=checkups["member_id"], relation=pd.array([1, 2, 1], dtype="Int8"), sex=checkups["sex"],
         level=judged["level"].astype("string"), metabo=judged["metabo"].astype("string"),

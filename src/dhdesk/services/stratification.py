@@ -24,6 +24,7 @@ from dhdesk.reports.stratification_pdf import StratificationSummaryRenderer
 from dhdesk.store.workspace import Workspace
 
 RULE_ID = "tokutei_4ki"
+REFERRAL_RULE_ID = "jushin_kankoku"
 
 
 def rules_for(fiscal_year: int) -> RuleSet:
@@ -83,7 +84,7 @@ def stratify_file(
     if missing_columns:
         return StratifyFileResult(False, None, 0, {}, issues)
     progress(0.4, "階層化・メタボ判定をしています")
-    judged = judge(checkups, fiscal_year, rules)
+    judged = judge(checkups, fiscal_year, rules, load_ruleset(REFERRAL_RULE_ID))
     progress(0.8, "結果を書き出しています")
     write_csv(output_table(checkups, judged), Path(out_path))
     progress(1.0, "完了")
@@ -110,7 +111,7 @@ class StratificationResult:
         for index in rows:
             checkup = self.checkups.loc[index].to_dict()
             judged = self.judged.loc[index].to_dict()
-            texts.append(explain_row(checkup, judged, judged, self.rules))
+            texts.append(explain_row(checkup, judged, judged, self.rules) + "\n受診勧奨: " + judged["referral_reason"])
         return "\n\n".join(texts)
 
 
@@ -124,7 +125,7 @@ def stratify_workspace(
     roster = _roster_on(workspace, date(fiscal_year, 4, 1), checkups)
     relation_labels = {1: insured_label(workspace.union_info().union_type), 2: DEPENDANT_LABEL}
     progress(0.3, "階層化・メタボ判定をしています")
-    judged = judge(checkups, fiscal_year, rules)
+    judged = judge(checkups, fiscal_year, rules, load_ruleset(REFERRAL_RULE_ID))
     progress(0.9, "集計しています")
     table = pd.DataFrame(
         {
@@ -137,6 +138,8 @@ def stratify_workspace(
             "level": judged["level"].astype("string"),
             "metabo": judged["metabo"].astype("string"),
             "reason": judged["reason"],
+            "tier": judged["tier"].astype("string"),
+            "referral_reason": pd.Series(judged["referral_reason"], dtype="string"),
         }
     )
     counts = pd.crosstab(

@@ -7,6 +7,8 @@ import pandas as pd
 from dhdesk.core.fields import CHECKUPS
 from dhdesk.core.rules.explain import reasons
 from dhdesk.core.rules.metabo import metabo
+from dhdesk.core.rules.referral import referral
+from dhdesk.core.rules.referral_explain import referral_reasons
 from dhdesk.core.rules.ruleset import RuleSet
 from dhdesk.core.rules.stratify import stratify
 
@@ -20,8 +22,10 @@ OUTPUT_LABELS: dict[str, str] = {
     "step1": "ステップ1",
     "risk_count": "追加リスク数",
     "reason": "理由",
+    "tier": "受診勧奨",
+    "referral_reason": "受診勧奨の理由",
 }
-"""The columns of the `dhdesk stratify` output, in order: a stable contract (加入者番号 … 理由)."""
+"""The columns of the `dhdesk stratify` output, in order: a stable contract (加入者番号 … 理由), then 受診勧奨."""
 
 MEMBER_TABLE_LABELS: dict[str, str] = {
     "member_id": "加入者番号",
@@ -31,16 +35,21 @@ MEMBER_TABLE_LABELS: dict[str, str] = {
     "level": "保健指導レベル",
     "metabo": "メタボ判定",
     "reason": "理由",
+    "tier": "受診勧奨",
+    "referral_reason": "受診勧奨の理由",
 }
 """The columns of a workspace 年度's per-member result (screen table and CSV export)."""
 
 
-def judge(checkups: pd.DataFrame, fiscal_year: int, rules: RuleSet) -> pd.DataFrame:
-    """Every checkup row judged: the `stratify` and `metabo` columns plus `reason` (理由), index aligned."""
+def judge(checkups: pd.DataFrame, fiscal_year: int, rules: RuleSet, referral_rules: RuleSet) -> pd.DataFrame:
+    """Every checkup row judged, index aligned: the `stratify`, `metabo` and `referral` columns,
+    `reason` (理由 of 階層化・メタボ) and `referral_reason` (受診勧奨判定値 exceeded, with values)."""
     strat = stratify(checkups, fiscal_year, rules)
     metabolic = metabo(checkups, rules)
-    judged = pd.concat([strat, metabolic], axis=1)
+    flags = referral(checkups, referral_rules)
+    judged = pd.concat([strat, metabolic, flags], axis=1)
     judged["reason"] = reasons(checkups, strat, metabolic, rules)
+    judged["referral_reason"] = referral_reasons(checkups, flags, referral_rules)
     return judged
 
 
