@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     strat.add_argument("checkups", type=Path, help="健診結果ファイル (csv / xlsx)")
     strat.add_argument("--fiscal-year", type=int, required=True, metavar="YYYY", help="年度 (例 2025 = 2025年4月〜2026年3月)")
     strat.add_argument("-o", "--output", type=Path, required=True, help="出力CSV")
+    analyze = sub.add_parser(
+        "analyze",
+        help="ワークスペースの年度の分析表（データヘルス計画の表）を xlsx に書き出す",
+        description="年度の分析（実施率、医療費、後発医薬品使用割合、多剤服用、リスク分布、腎症…）を1表1シートで書き出します。",
+    )
+    analyze.add_argument("workspace", type=Path, help="ワークスペース (*.dhdesk)")
+    analyze.add_argument("--fiscal-year", type=int, required=True, metavar="YYYY", help="年度")
+    analyze.add_argument("-o", "--output", type=Path, required=True, help="出力 xlsx")
     return parser
 
 
@@ -92,6 +100,20 @@ def _run_stratify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_analyze(args: argparse.Namespace) -> int:
+    from dhdesk.services import analyses, workspaces
+
+    try:
+        workspace = workspaces.open_workspace(args.workspace)
+    except workspaces.WorkspaceOpenError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_REFUSED
+    with workspace:
+        result = analyses.analyze_to_xlsx(workspace, args.fiscal_year, args.output, progress=_console_progress())
+    print(result.summary)
+    return EXIT_OK
+
+
 def _run_self_test(directory: str) -> int:
     from dhdesk.services import selftest
 
@@ -126,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_demo(args)
     if args.command == "stratify":
         return _run_stratify(args)
+    if args.command == "analyze":
+        return _run_analyze(args)
     if args.command == "open":
         return _open_gui(args.workspace)
     return _open_gui(None)

@@ -1,0 +1,180 @@
+"""Drug analyses from claims: 後発医薬品使用割合 (数量シェア) and 多剤服用 (ポリファーマシー).
+
+Drug lines are joined to the drug master on 薬価基準コード (yj_code); quantity = 使用量 × 日数.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dhdesk.core.analyses import AnalysisInputs, AnalysisTable
+from dhdesk.core.analyses.claims_base import (
+    CLAIM_TYPES,
+    DEPENDANT_LABEL,
+    TOTAL_LABEL,
+    band_index,
+    band_names,
+    member_tuple,
+    month_numbers,
+    of_year,
+    percent,
+    population,
+    positions,
+    setting,
+    years_present,
+)
+
+GENERIC, BRAND = "generic", "brand"
+
+
+def generic_share(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable]:
+    """数量シェア by receipt type for every year present (seed §3.4.3) and by age band × 組合員/被扶養者 (§3.4.4)."""
+    years = years_present(inputs.receipts, fiscal_year)
+    kinds = list(CLAIM_TYPES.values())
+    by_type = pd.DataFrame({"レセプト種別": kinds + ["全レセプト"]})
+    notes = list(_generic_notes())
+    pops = {year: population(inputs.members, year, inputs.insured_label) for year in years}
+    for year in years:
+        lines, note = _classified_lines(inputs, pops[year], year)
+        notes += [note] if note else []
+        kind = lines["claim_type"].astype("Int64").fillna(0).to_numpy(dtype="int64") - 1
+        generic, brand = _quantities(lines, kind, len(kinds))
+        by_type[f"数量シェア(%) {year}年度"] = percent(generic, generic + brand)
+    by_type[f"後発医薬品数量 {fiscal_year}年度"] = generic  # years end with fiscal_year
+    by_type[f"後発品のある先発医薬品数量 {fiscal_year}年度"] = brand
+    type_table = AnalysisTable("generic_share_by_type", "レセプト種別 後発医薬品数量割合", by_type,
+                               tuple(notes), "3.4.3")
+
+    current, pop = lines, pops[fiscal_year]
+    width, open_from = setting("generic", "age_band_years"), setting("generic", "age_band_open_from")
+    row = current["pop_row"].to_numpy()
+    band = band_index(pop["age"], width, open_from)[row]
+    group = pop["group"].to_numpy()[row]
+    rows = band_names(width, open_from)
+    by_age = pd.DataFrame({"年齢階層": rows + [TOTAL_LABEL]})
+    member_ids = {}
+    for label in (inputs.insured_label, DEPENDANT_LABEL, "全体"):
+        mask = np.ones(len(current), dtype=bool) if label == "全体" else group == label
+        generic, brand = _quantities(current.loc[mask], band[mask], len(rows))
+        by_age[f"{label} 後発医薬品数量"] = generic
+        by_age[f"{label} 後発品のある先発医薬品数量"] = brand
+        by_age[f"{label} 数量シェア(%)"] = percent(generic, generic + brand)
+        users = row[mask & (current["class"] == BRAND).to_numpy()]
+        member_ids[f"{label} 後発品のある先発医薬品の使用者"] = member_tuple(pop, users)
+    age_notes = (*_generic_notes(), "年齢は年度末年齢。年度内に資格のない加入者番号の明細は年齢階層に入らず合計にも含めません。")
+    age_table = AnalysisTable("generic_share_by_age", "年齢階層別 後発医薬品使用状況", by_age, age_notes, "3.4.4",
+                              member_ids)
+    return [type_table, age_table]
+
+
+def polypharmacy(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable]:
+    """多剤服用者 among members with drugs, 組合員/被扶養者 (seed §3.4.5).
+
+    Per member and 診療月, one drug = one (医療機関, 成分) whose days add up to at least the defined minimum;
+    a member is 多剤 when some month reaches the defined drug count.
+    """
+    min_days, min_drugs = setting("polypharmacy", "min_days_per_drug"), setting("polypharmacy", "min_drugs")
+    pop = population(inputs.members, fiscal_year, inputs.insured_label)
+    lines = _enrolled_lines(inputs, pop, fiscal_year)
+    receipts = of_year(inputs.receipts, fiscal_year, ["receipt_id", "facility_code"])
+    facility = lines[["receipt_id"]].merge(receipts, on="receipt_id", how="left")["facility_code"]
+    ingredient, known = _master_column(inputs.drug_master, lines["yj_code"], "ingredient")
+    missing = ingredient < 0
+    fallback = pd.factorize(lines["yj_code"].astype("string").str[:7][missing])[0]
+    ingredient[missing] = np.where(fallback >= 0, len(known) + fallback, -1)
+    heavy = _heavy_members(lines, facility, ingredient, min_days, min_drugs)
+    users = np.unique(lines["pop_row"].to_numpy())
+    table = pd.DataFrame({"区分": [inputs.insured_label, DEPENDANT_LABEL, TOTAL_LABEL]})
+    member_ids = {}
+    user_counts, heavy_counts, people = [], [], []
+    for label in table["区分"]:
+        in_group = np.ones(len(pop), dtype=bool) if label == TOTAL_LABEL else (pop["group"] == label).to_numpy()
+        people.append(int(in_group.sum()))
+        user_counts.append(int(in_group[users].sum()))
+        heavy_counts.append(int(in_group[heavy].sum()))
+        member_ids[f"{label} 多剤服用者"] = member_tuple(pop, heavy[in_group[heavy]])
+    table["加入者数"] = people
+    table["服薬者数"] = user_counts
+    table["多剤服用者数"] = heavy_counts
+    table["多剤服用者割合(%)"] = percent(np.array(heavy_counts), np.array(user_counts))
+    notes = (
+        f"多剤服用者: 同月内・同一医療機関・同一成分の処方が{min_days}日以上のものを1剤とし、"
+        f"{min_drugs}剤以上の月がある人 (seed §3.4.5 の定義)。",
+        "日数は同じ月・医療機関・成分の明細の日数 (投与日数・回数) の合計。医療機関は明細のレセプトの医療機関"
+        " (調剤レセプトでは薬局) です。成分は医薬品マスターの成分名、マスターにない薬価基準コードは先頭7桁で代用。",
+        "服薬者数: 年度内に医薬品の明細がある加入者。割合の分母は服薬者数。",
+    )
+    return [AnalysisTable("polypharmacy", "ポリファーマシー (多剤服用) 状況", table, notes, "3.4.5", member_ids)]
+
+
+def _heavy_members(lines: pd.DataFrame, facility: pd.Series, ingredient: np.ndarray, min_days: int,
+                   min_drugs: int) -> np.ndarray:
+    """`pop` rows of the members with some month of at least `min_drugs` drugs of at least `min_days` days each."""
+    month = pd.factorize(month_numbers(lines["service_month"]))[0]
+    facility_code = pd.factorize(facility.fillna(""))[0]
+    n_months, n_facilities, n_ingredients = (int(a.max(initial=0)) + 1 for a in (month, facility_code, ingredient))
+    # One int64 key per (member, month) and per (member, month, 医療機関, 成分): grouping on one integer is
+    # several times faster than on four columns.
+    member_month = lines["pop_row"].to_numpy().astype("int64") * n_months + month
+    drug, drug_keys = pd.factorize((member_month * n_facilities + facility_code) * n_ingredients + ingredient)
+    days = lines["days"].astype("Int64").fillna(0).astype("int64").to_numpy()
+    identified = ingredient >= 0
+    counted = np.bincount(drug[identified], weights=days[identified], minlength=len(drug_keys)) >= min_days
+    month_of_drug, months = pd.factorize(np.asarray(drug_keys)[counted] // (n_facilities * n_ingredients))
+    heavy_months = np.asarray(months)[np.bincount(month_of_drug, minlength=len(months)) >= min_drugs]
+    return np.unique(heavy_months // n_months)
+
+
+def _classified_lines(inputs: AnalysisInputs, pop: pd.DataFrame, year: int) -> tuple[pd.DataFrame, str]:
+    """The year's drug lines of enrolled members with `class` (generic/brand/other) and `qty` (使用量 × 日数)."""
+    lines = _enrolled_lines(inputs, pop, year)
+    info, values = _master_column(inputs.drug_master, lines["yj_code"], "generic_info")
+    generic = np.append(values.isin(setting("generic", "generic_codes")), False)[info]
+    brand = np.append(values.isin(setting("generic", "brand_with_generic_codes")), False)[info]
+    days = lines["days"].astype("Int64").fillna(1).astype("float64").to_numpy()
+    qty = lines["quantity"].astype("float64").fillna(0.0).to_numpy() * days
+    out = lines.assign(**{"class": np.select([generic, brand], [GENERIC, BRAND], "other"), "qty": qty})
+    unknown = int((info < 0).sum())
+    note = (f"{year}年度: 医薬品マスターにない、または後発医薬品情報が空欄の明細 {unknown:,}件は数量シェアに含めていません。"
+            if unknown else "")
+    return out, note
+
+
+def _enrolled_lines(inputs: AnalysisInputs, pop: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The year's drug lines of enrolled members, with the member's row in `pop` (`pop_row`)."""
+    lines = of_year(inputs.drug_lines, year, ["receipt_id", "member_id", "service_month", "claim_type", "yj_code",
+                                              "quantity", "days"])
+    row = positions(lines["member_id"], pop.index)
+    return lines.loc[row >= 0].assign(pop_row=row[row >= 0])
+
+
+def _master_column(master: pd.DataFrame, yj_codes: pd.Series, column: str) -> tuple[np.ndarray, pd.Index]:
+    """For each line, the position of its master `column` value among the distinct values (-1 when the master
+    lacks the 薬価基準コード or the value), and those distinct values: string work stays on the small master."""
+    latest = master.drop_duplicates("yj_code", keep="last")
+    value_code, values = pd.factorize(latest[column])
+    row = positions(yj_codes, pd.Index(latest["yj_code"]))
+    return np.append(value_code, -1)[row], values
+
+
+def _quantities(lines: pd.DataFrame, row: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Generic and brand-with-generic quantities per table row (`row` = its position, -1 = none), total appended."""
+    out = []
+    for kind in (GENERIC, BRAND):
+        hit = (lines["class"] == kind).to_numpy() & (row >= 0)
+        sums = np.bincount(row[hit], weights=lines["qty"].to_numpy()[hit], minlength=rows)[:rows]
+        out.append(np.append(sums, sums.sum()))
+    return out[0], out[1]
+
+
+def _generic_notes() -> tuple[str, ...]:
+    generic = "・".join(setting("generic", "generic_codes"))
+    brand = "・".join(setting("generic", "brand_with_generic_codes"))
+    return (
+        "数量シェア = 後発医薬品の数量 ÷ (後発医薬品のある先発医薬品の数量 + 後発医薬品の数量) (RULES.md §4.2)。",
+        "数量 = 使用量 (規格単位) × 日数 (日数が空欄の明細は1)。医薬品マスターとは薬価基準コードで結合。",
+        f"後発医薬品情報 {generic} を後発医薬品、{brand} を後発医薬品のある先発医薬品として数えます"
+        " (☆は「後発品がある先発品」、★は「後発品」の内訳として読む扱い。国の集計での☆★の扱いは未確認 [NC])。"
+        "1 (後発品のない先発品) と空欄は対象外。",
+    )

@@ -1,0 +1,85 @@
+"""Use case `dhdesk analyze` / 分析: every data-health analysis of a 年度, from the workspace, to xlsx."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from dhdesk.core.analyses import AnalysisInputs, AnalysisTable
+from dhdesk.core.analyses.catalogue import ANALYSES
+from dhdesk.core.rules import RuleSetError
+from dhdesk.core.progress import ProgressFn, no_progress, wrap_progress
+from dhdesk.core.union import insured_label
+from dhdesk.reports.xlsx_tables import write_tables
+from dhdesk.store.workspace import Workspace
+
+YEARS_BACK = 2
+"""Analyses compare with up to two earlier years (3-year attendance patterns, inflow/outflow, trends)."""
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """The tables of a 年度, and the analyses that could not run for it (with the reason)."""
+
+    fiscal_year: int
+    tables: list[AnalysisTable]
+    skipped: list[str] = field(default_factory=list)
+    out_path: Path | None = None
+
+    @property
+    def summary(self) -> str:
+        where = f"を {self.out_path} に書き出しました" if self.out_path else "を作成しました"
+        lines = [f"{self.fiscal_year}年度の分析表 {len(self.tables)} 表{where}。"]
+        lines += [f"作成できなかった分析: {reason}" for reason in self.skipped]
+        return "\n".join(lines)
+
+
+def load_inputs(workspace: Workspace, fiscal_year: int, *, progress: ProgressFn = no_progress) -> AnalysisInputs:
+    """The frames the analyses read: the roster, checkups and claims of `fiscal_year` and the two before."""
+    first = fiscal_year - YEARS_BACK
+    months = (f"{first}04", f"{fiscal_year + 1}03")
+    progress(0.0, "加入者と健診結果を読み込んでいます")
+    checkups = workspace.checkups()
+    checkups = checkups[checkups["fiscal_year"].between(first, fiscal_year)].reset_index(drop=True)
+    progress(0.3, "レセプトを読み込んでいます")
+    receipts = workspace.receipts(months=months)
+    diagnoses = workspace.diagnoses(months=months)
+    progress(0.6, "医薬品の明細を読み込んでいます")
+    drug_lines = workspace.drug_lines(months=months)
+    return AnalysisInputs(
+        members=workspace.members(),
+        checkups=checkups,
+        receipts=receipts,
+        diagnoses=diagnoses,
+        drug_lines=drug_lines,
+        drug_master=workspace.drug_master(date(fiscal_year + 1, 3, 31)),
+        insured_label=insured_label(workspace.union_info().union_type),
+    )
+
+
+def analyze(workspace: Workspace, fiscal_year: int, *, progress: ProgressFn = no_progress) -> AnalysisResult:
+    """Run every analysis of the catalogue for `fiscal_year`."""
+    inputs = load_inputs(workspace, fiscal_year, progress=wrap_progress(progress, 0.0, 0.3))
+    union_type = workspace.union_info().union_type
+    tables: list[AnalysisTable] = []
+    skipped: list[str] = []
+    for number, analysis in enumerate(ANALYSES):
+        progress(0.3 + 0.7 * number / len(ANALYSES), f"{analysis.title}を集計しています")
+        try:
+            tables += analysis.run(inputs, fiscal_year, union_type)
+        except RuleSetError as error:
+            skipped.append(f"{analysis.title}（{error}）")
+    progress(1.0, "完了")
+    return AnalysisResult(fiscal_year, tables, skipped)
+
+
+def analyze_to_xlsx(
+    workspace: Workspace, fiscal_year: int, out_path: Path, *, progress: ProgressFn = no_progress
+) -> AnalysisResult:
+    """`dhdesk analyze`: every analysis of the 年度, one sheet each, after a contents sheet."""
+    result = analyze(workspace, fiscal_year, progress=wrap_progress(progress, 0.0, 0.9))
+    heading = f"{workspace.union_info().name} {fiscal_year}年度 分析表"
+    write_tables(result.tables, Path(out_path), heading=heading)
+    progress(1.0, "書き出しました")
+    return AnalysisResult(fiscal_year, result.tables, result.skipped, Path(out_path))
