@@ -32,6 +32,8 @@ BROKEN_ROSTER = (
     "9000003,,X,1981-01-01,本人,2020-04-01\n"
 )
 """A roster with three mistakes, so the データ取込 screenshot shows a refused import and its issue table."""
+TABLES_SHOWN = "cost_ranges"
+"""The 分析表 screenshot shows this table (wide, with notes and a drill-down)."""
 
 
 def wait_for_task(window: MainWindow) -> None:
@@ -75,6 +77,21 @@ def capture_all(window: MainWindow, out_dir: Path, scratch: Path) -> list[Path]:
     return saved
 
 
+def capture_analysis_tables(window: MainWindow, out_dir: Path) -> Path:
+    """The 分析 screen's 分析表 tab after 集計, one table selected and one drill-down label chosen."""
+    page = window.show_page("analysis")
+    panel = page.tables_panel
+    page.tabs.setCurrentWidget(panel)
+    panel.start_analysis()
+    wait_for_task(window)
+    panel.select_table(TABLES_SHOWN)
+    panel.drill_combo.setCurrentIndex(1)
+    settle()
+    target = out_dir / "analysis_tables.png"
+    window.grab().save(str(target))
+    return target
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=3000)
@@ -97,6 +114,7 @@ def main() -> int:
         window.open_workspace(result.workspace_path)
         for path in capture_all(window, args.output, scratch):
             print(path)
+        print(capture_analysis_tables(window, args.output))
         window.close()
     return 0
 

@@ -1,4 +1,4 @@
-"""分析: 階層化 (保健指導レベル) and メタボ判定 for one 年度, counted and explained member by member."""
+"""分析: 階層化 (保健指導レベル) and メタボ判定 for one 年度, member by member, beside the 分析表 tab."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from dhdesk.gui.pages.analysis_tables import AnalysisTablesPanel
 from dhdesk.gui.pages.base import Page, PageContext
 from dhdesk.gui.table_model import ColumnSpec, DataFrameModel, format_count, format_sex
 from dhdesk.gui.table_view import DataTableView
@@ -45,12 +47,14 @@ def counts_columns(counts: pd.DataFrame) -> list[ColumnSpec]:
 
 
 class AnalysisPage(Page):
-    """Runs the stratification on the worker; the result stays until the workspace changes."""
+    """Two tabs: the stratification (判定) and the analysis tables (分析表); results stay until the
+    workspace changes."""
 
     title = "分析"
     explanation = (
-        "年度を選んで「判定する」を押すと、その年度の健診結果から保健指導レベル(積極的支援・動機付け支援・"
-        "情報提供)とメタボ判定を出します。一覧の行を選ぶと、その人の判定の理由が右に出ます。"
+        "「階層化・メタボ」では、年度を選んで「判定する」を押すと保健指導レベル(積極的支援・動機付け支援・"
+        "情報提供)とメタボ判定を出し、行を選ぶとその人の判定の理由が右に出ます。「分析表」では、"
+        "データヘルス計画に載せる分析表を年度ごとに集計し、Excelに保存できます。"
     )
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
@@ -91,12 +95,21 @@ class AnalysisPage(Page):
         splitter.addWidget(self.explanation_view)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        self.body.addLayout(top)
-        self.body.addWidget(self.counts_view)
-        self.body.addWidget(splitter, 1)
+        stratification_tab = QWidget()
+        tab_layout = QVBoxLayout(stratification_tab)
+        tab_layout.setContentsMargins(0, 8, 0, 0)
+        tab_layout.addLayout(top)
+        tab_layout.addWidget(self.counts_view)
+        tab_layout.addWidget(splitter, 1)
+        self.tables_panel = AnalysisTablesPanel(context)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(stratification_tab, "階層化・メタボ")
+        self.tabs.addTab(self.tables_panel, "分析表")
+        self.body.addWidget(self.tabs, 1)
 
     def refresh(self) -> None:
         """A changed workspace makes an old result wrong: drop it and offer the years there are now."""
+        self.tables_panel.refresh()
         ws = self.workspace
         all_years = workspaces.home_summary(ws).fiscal_years if ws is not None else []
         years = [y for y in all_years if stratification.rules_for_or_none(y) is not None]

@@ -1,0 +1,131 @@
+"""分析表 tab: 集計 on the worker, table list, formatted figures, notes, drill-down, xlsx through ask()."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import Qt
+
+from dhdesk.gui.pages import analysis_tables
+from dhdesk.gui.pages.analysis_tables import format_figure, table_columns
+
+
+@pytest.fixture(scope="module")
+def tables_workspace(tmp_path_factory):
+    """A 400-member demo workspace shared by this module's tests (none of them writes to it)."""
+    from dhdesk.services import demo
+
+    return demo.build_demo(tmp_path_factory.mktemp("tables-demo"), members=400, seed=3).workspace_path
+
+
+@pytest.fixture
+def panel(window, qtbot, tables_workspace):
+    """The 分析表 tab after 集計 of the latest 年度."""
+    window.open_workspace(tables_workspace)
+    page = window.show_page("analysis")
+    page.tabs.setCurrentWidget(page.tables_panel)
+    panel = page.tables_panel
+    with qtbot.waitSignal(window.runner.done, timeout=60_000):
+        panel.run_button.click()
+    return panel
+
+
+def shown(model, row, column):
+    return model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
+
+
+def test_figures_get_thousands_separators_and_na_is_blank():
+    assert format_figure(1234567) == "1,234,567"
+    assert format_figure(np.int64(2710)) == "2,710"
+    assert format_figure(12345.0) == "12,345"
+    assert format_figure(32.1) == "32.1"
+    assert format_figure(-1234.5) == "-1,234.5"
+    assert format_figure(np.float64("nan")) == ""
+    assert format_figure(pd.NA) == ""
+    assert format_figure("有所見3以上") == "有所見3以上"
+
+
+def test_number_columns_are_right_aligned_and_labels_left():
+    frame = pd.DataFrame({"区分": ["組合員", "被扶養者"], "人数": [1200, 30], "割合(%)": [97.6, np.nan]})
+    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    assert [spec.alignment == right for spec in table_columns(frame)] == [False, True, True]
+
+
+def test_collect_lists_every_table_with_its_section(panel):
+    result = panel.result
+    assert result.tables and panel.table_list.count() == len(result.tables)
+    first = result.tables[0]
+    assert panel.table_list.item(0).text() == f"{first.seed_section}  {first.title}"
+    assert panel.skipped_label.isHidden() == (not result.skipped)
+
+
+def test_selected_table_shows_headers_figures_and_notes(panel):
+    table = next(t for t in panel.result.tables if t.key == "cost_ranges")
+    panel.select_table("cost_ranges")
+    model = panel.table_model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers == list(table.table.columns)
+    column = headers.index("医療費(円) 2025年度")
+    row = int(table.table[headers[column]].to_numpy().argmax())
+    figure = int(table.table.iloc[row, column])
+    assert figure >= 1000
+    assert shown(model, row, column) == f"{figure:,}"
+    assert model.rowCount() == len(table.table)
+    assert panel.title_label.text().startswith(table.title)
+    assert panel.notes_label.text() == "\n".join(f"※ {note}" for note in table.notes)
+
+
+def test_drill_down_lists_the_member_ids_of_a_label(panel):
+    table = next(t for t in panel.result.tables if t.key == "cost_ranges")
+    panel.select_table("cost_ranges")
+    assert not panel.drill.isHidden()
+    assert panel.drill_combo.count() == len(table.member_ids)
+    label = next(label for label, ids in table.member_ids.items() if ids)
+    panel.drill_combo.setCurrentIndex(panel.drill_combo.findData(label))
+    assert panel.member_model.stringList() == list(table.member_ids[label])
+    assert panel.drill_count.text() == f"加入者番号 {len(table.member_ids[label]):,}人"
+
+
+def test_a_table_without_members_hides_the_drill_down(panel):
+    key = next(t.key for t in panel.result.tables if not t.member_ids)
+    panel.select_table(key)
+    assert panel.drill.isHidden()
+    assert panel.member_model.stringList() == []
+
+
+def test_save_to_xlsx_through_the_ask_seam(panel, window, qtbot, monkeypatch, tmp_path):
+    target = tmp_path / "分析表.xlsx"
+    monkeypatch.setattr(analysis_tables, "ask_save_path", lambda parent, suggested: target)
+    with qtbot.waitSignal(window.runner.done, timeout=60_000):
+        panel.save_button.click()
+    assert target.is_file() and target.stat().st_size > 0
+    assert str(target) in panel.status_label.text()
+
+
+def test_cancelling_the_save_dialog_starts_nothing(panel, window, monkeypatch):
+    monkeypatch.setattr(analysis_tables, "ask_save_path", lambda parent, suggested: None)
+    panel.save_button.click()
+    assert not window.runner.is_running()
+
+
+def test_closing_the_workspace_drops_the_tables(panel, window):
+    window.session.close()
+    assert panel.result is None
+    assert panel.table_list.count() == 0 and panel.table_model.rowCount() == 0
+    assert not panel.run_button.isEnabled()
+    assert panel.status_label.text() == "ワークスペースを開くと集計できます。"
+
+
+def test_screenshot_shows_the_tables_tab_with_a_table(window, tables_workspace, tmp_path):
+    from PySide6.QtGui import QImage
+    from screenshots import SIZE, TABLES_SHOWN, capture_analysis_tables
+
+    window.resize(*SIZE)
+    window.open_workspace(tables_workspace)
+    saved = capture_analysis_tables(window, tmp_path)
+    image = QImage(str(saved))
+    assert (saved.name, image.width(), image.height()) == ("analysis_tables.png", window.width(), window.height())
+    panel = window.pages["analysis"].tables_panel
+    assert panel.isVisible()
+    assert panel.result.tables[panel.table_list.currentRow()].key == TABLES_SHOWN
