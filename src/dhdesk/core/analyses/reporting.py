@@ -15,26 +15,16 @@ import pandas as pd
 from dhdesk.core.analyses import AnalysisInputs, AnalysisTable
 from dhdesk.core.analyses import definitions as analysis_definitions
 from dhdesk.core.rules import measures
-from dhdesk.core.rules.ruleset import RuleSet, load_ruleset
-from dhdesk.core.rules.stratify import stratify
+from dhdesk.core.rules.ruleset import RuleSet, Source, load_ruleset
+from dhdesk.core.rules.stratify import LEVELS, stratify
 from dhdesk.core.union import DEPENDANT_LABEL, UnionType
 from dhdesk.core.wareki import format_fiscal_year
 
 RULE_FILE = "houtei_houkoku.toml"
 TOTAL = "全体"
-ACTIVE, MOTIVATIONAL, INFORMATION, UNDETERMINED = "積極的支援", "動機付け支援", "情報提供", "判定不能"
+ACTIVE, MOTIVATIONAL, INFORMATION, UNDETERMINED = LEVELS[:4]
 GUIDANCE_LEVELS = (ACTIVE, MOTIVATIONAL)
 NO_GUIDANCE_RESULTS = "判定不可（保健指導の実績なし）"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a value comes from (出典)."""
-
-    key: str
-    document: str
-    short: str
-    url: str
 
 
 @dataclass(frozen=True)
