@@ -51,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     strat.add_argument("checkups", type=Path, help="健診結果ファイル (csv / xlsx)")
     strat.add_argument("--fiscal-year", type=int, required=True, metavar="YYYY", help="年度 (例 2025 = 2025年4月〜2026年3月)")
     strat.add_argument("-o", "--output", type=Path, required=True, help="出力CSV")
+    imp = sub.add_parser(
+        "import",
+        help="届いたファイルをワークスペースに取り込む（全件取込か、取込なし）",
+        description="加入者台帳・健診結果（CSV/Excel/特定健診XML）・レセプト（CSV/レセ電）・医薬品マスターを取り込みます。"
+        "1件でもエラーがあればそのファイルは取り込まず、行と列つきの一覧を表示して終了コード1で終わります。",
+    )
+    imp.add_argument("workspace", type=Path, help="ワークスペース (*.dhdesk)")
+    imp.add_argument("files", type=Path, nargs="+", help="取り込むファイル（レセプトCSVは4表を置いたフォルダ）")
+    imp.add_argument("--kind", choices=["members", "checkups", "claims", "drugs"], help="種類（省略時は内容から判定）")
+
     analyze = sub.add_parser(
         "analyze",
         help="ワークスペースの年度の分析表（データヘルス計画の表）を xlsx に書き出す",
@@ -98,6 +108,29 @@ def _run_stratify(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     print(result.summary)
     return EXIT_OK
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from dhdesk.services import imports, workspaces
+
+    try:
+        workspace = workspaces.open_workspace(args.workspace)
+    except workspaces.WorkspaceOpenError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_REFUSED
+    refused = False
+    with workspace:
+        for path in args.files:
+            kind = args.kind or imports.detect_kind(path)
+            if kind is None:
+                print(f"{path.name}: 種類を判定できません。--kind で指定してください。", file=sys.stderr)
+                refused = True
+                continue
+            result = imports.import_file(workspace, path, kind, progress=_console_progress())
+            _print_issues(result.issues)
+            print(result.message)
+            refused |= not result.accepted
+    return EXIT_REFUSED if refused else EXIT_OK
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
@@ -148,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_demo(args)
     if args.command == "stratify":
         return _run_stratify(args)
+    if args.command == "import":
+        return _run_import(args)
     if args.command == "analyze":
         return _run_analyze(args)
     if args.command == "open":

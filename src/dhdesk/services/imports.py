@@ -16,6 +16,7 @@ from dhdesk.core.fields import CHECKUPS, DIAGNOSES, DRUG_LINES, LAYOUTS, MEMBERS
 from dhdesk.core.issues import Issue, Severity, has_errors
 from dhdesk.core.progress import ProgressFn, no_progress, wrap_progress
 from dhdesk.io.canonical import read_canonical, write_canonical_template
+from dhdesk.io.detect import detect_kind
 from dhdesk.io.drug_master import read_drug_master, version_from_name
 from dhdesk.io.tokutei_xml import INDEX_NAME, INSURED_COLUMNS, SOURCE_FILE, read_tokutei_archive
 from dhdesk.io.uke import PATIENT_COLUMNS, match_members, read_uke
@@ -32,6 +33,8 @@ KINDS: dict[str, str] = {
 
 CLAIM_LAYOUTS: tuple[Layout, ...] = (RECEIPTS, DIAGNOSES, DRUG_LINES, PROCEDURES)
 """The claims kind is four canonical tables; only レセプト is required."""
+
+__all__ = ["CLAIM_LAYOUTS", "KINDS", "ImportResult", "detect_kind", "import_file", "save_template"]
 
 _STORE_KIND = {"members": "members", "checkups": "checkups", "claims": "claims", "drugs": "drug_master"}
 
