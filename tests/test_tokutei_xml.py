@@ -190,7 +190,21 @@ def test_clinic_judgements_and_urine_codes_are_kept_as_text():
 def test_pq_value_that_is_not_a_number_is_an_error():
     xml = document_xml(_row()).replace(b'value="170.2"', b'value="170,2"')
     row, issues = read_tokutei_document(xml)
-    assert row["height"] is None and _codes(issues) == [("bad_value", "身長", Severity.ERROR)]
+    assert row["height"] is None
+    assert _codes(issues) == [("xsd_invalid", "XSD", Severity.ERROR), ("bad_value", "身長", Severity.ERROR)]
+    assert "170,2" in issues[0].message and "hc08_V08" in issues[0].message
+
+
+def test_every_generated_document_and_index_satisfy_the_mhlw_schemas(tmp_path):
+    frame, issues = read_tokutei_archive(write_archive(archive_files(sample_frame()), tmp_path))
+    assert issues == [] and len(frame) == 3
+
+
+def test_an_element_out_of_place_is_reported_against_the_schema():
+    xml = document_xml(_row()).replace(b"<recordTarget>", b"<recordTargetX>").replace(b"</recordTarget>", b"</recordTargetX>")
+    _, issues = read_tokutei_document(xml)
+    schema = [i for i in issues if i.code == "xsd_invalid"]
+    assert schema and "recordTargetX" in schema[0].message and schema[0].severity is Severity.ERROR
 
 
 def test_header_problems_are_errors():

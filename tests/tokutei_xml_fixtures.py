@@ -98,7 +98,7 @@ def document_xml(row: Mapping[str, object], *, methods: Mapping[str, int] | None
         elif not _missing(row.get(f.name)):
             flag = flags.get(f.name)
             entries.append(_observation(code, f.label, _value(f, row[f.name]), flag))
-    entries += [_observation(code, "", f'<value xsi:type="PQ" value="{value}" unit="1"/>') for code, value in extra]
+    entries += [_observation(code, "追加項目", f'<value xsi:type="PQ" value="{value}" unit="1"/>') for code, value in extra]
     ids = "".join(f'<id extension={quoteattr(str(row.get(col) or ""))} root="1.2.392.200119.6.{oid}"/>'
                   for col, oid in (("insured_kigo", 204), ("insured_bango", 205), ("insured_edaban", 211))
                   if not _missing(row.get(col)))

@@ -24,6 +24,7 @@ import pandas as pd
 
 from dhdesk.core.fields import CHECKUPS, Field, Kind, pandas_dtype
 from dhdesk.core.issues import Issue, Severity
+from dhdesk.io.xml_schema import schema_issues
 from dhdesk.core.progress import ProgressFn, no_progress
 
 HL7 = "{urn:hl7-org:v3}"
@@ -201,6 +202,9 @@ def _check_index(archive: _Archive, source: str) -> list[Issue]:
         root = ET.fromstring(archive.read(indexes[0]))
     except (OSError, ET.ParseError, ValueError, LookupError) as exc:
         return [Issue(INDEX_NAME, None, None, "index_unreadable", f"インデックスファイルが XML として読めません: {exc}")]
+    invalid = schema_issues(archive.read(indexes[0]), "ix08", INDEX_NAME)
+    if invalid:
+        return invalid
     total = root.find("{*}totalRecordCount")
     count = len(archive.data_files())
     if total is None or not (total.get("value") or "").isdigit():
@@ -234,7 +238,7 @@ def _parse_document(data: bytes, name: str) -> _Document:
     if report is not None and report != REPORT_CHECKUP:
         return _Document({}, [Issue(name, None, "報告区分", "not_checkup",
                                     f"報告区分 {report} は特定健診 (10) ではありません。保健指導の文書は別に取り込みます")])
-    doc = _Document({**dict.fromkeys(COLUMNS), SOURCE_FILE: name}, [])
+    doc = _Document({**dict.fromkeys(COLUMNS), SOURCE_FILE: name}, schema_issues(data, "hc08", name))
     _read_header(root, doc, name)
     for obs in root.iter(_OBSERVATION):
         _read_observation(obs, doc, name)
