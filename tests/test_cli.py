@@ -61,6 +61,7 @@ def test_stratify_writes_one_row_per_input_row_with_the_contract_columns(tmp_pat
     assert "服薬_血圧" in table.loc[4, "理由"]
     assert table["受診勧奨"].tolist()[:3] == ["", "②受診勧奨", "①すぐに受診"]
     assert "収縮期血圧 140 ≥ 140mmHg" in table.loc[1, "受診勧奨の理由"]
+    assert table["健診機関の判定との違い"].tolist() == [""] * 6  # the file carries no clinic judgement
     assert "6 行を判定" in capsys.readouterr().out
 
 

@@ -57,3 +57,21 @@ def test_a_document_of_an_unknown_member_refuses_the_archive(workspace, tmp_path
     unmatched = [i for i in result.issues if i.code == "xml.member_unmatched"]
     assert len(unmatched) == 1 and "番号 0099" in unmatched[0].message
     assert workspace.checkups().empty
+
+
+def test_the_clinics_own_judgement_is_compared_with_ours(workspace, tmp_path):
+    from dhdesk.services import stratification
+
+    frame = sample_frame()
+    assert imports.import_file(workspace, _roster(tmp_path / "台帳.csv", frame), "members").accepted
+    (tmp_path / "in").mkdir()
+    assert imports.import_file(workspace, write_archive(archive_files(frame), tmp_path / "in"), "checkups").accepted
+    result = stratification.stratify_workspace(workspace, 2024)
+    table = result.table.set_index("member_id")
+    # The fixture's clinic coded 動機付け支援 / 予備群該当 for both people it judged; the first answers 服薬 はい
+    # to some questions (so 情報提供) and has 3 メタボ risks (基準該当).
+    assert table.loc["M0000001", "clinic_difference"] == (
+        "保健指導レベル: 健診機関 動機付け支援 ≠ dhdesk 情報提供; メタボ判定: 健診機関 予備群該当 ≠ dhdesk 基準該当"
+    )
+    assert table.loc["M0000003", "clinic_difference"] == ""  # the clinic gave no judgement
+    assert "健診機関の判定との違い: 保健指導レベル" in result.explain("M0000001")

@@ -111,7 +111,10 @@ class StratificationResult:
         for index in rows:
             checkup = self.checkups.loc[index].to_dict()
             judged = self.judged.loc[index].to_dict()
-            texts.append(explain_row(checkup, judged, judged, self.rules) + "\n受診勧奨: " + judged["referral_reason"])
+            text = explain_row(checkup, judged, judged, self.rules) + "\n受診勧奨: " + judged["referral_reason"]
+            if judged["clinic_difference"]:
+                text += "\n健診機関の判定との違い: " + judged["clinic_difference"]
+            texts.append(text)
         return "\n\n".join(texts)
 
 
@@ -140,6 +143,7 @@ def stratify_workspace(
             "reason": judged["reason"],
             "tier": judged["tier"].astype("string"),
             "referral_reason": pd.Series(judged["referral_reason"], dtype="string"),
+            "clinic_difference": pd.Series(judged["clinic_difference"], dtype="string"),
         }
     )
     counts = pd.crosstab(

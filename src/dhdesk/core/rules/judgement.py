@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dhdesk.core.fields import CHECKUPS
+from dhdesk.core.rules.clinic_comparison import clinic_differences
 from dhdesk.core.rules.explain import reasons
 from dhdesk.core.rules.metabo import metabo
 from dhdesk.core.rules.referral import referral
@@ -24,6 +25,7 @@ OUTPUT_LABELS: dict[str, str] = {
     "reason": "理由",
     "tier": "受診勧奨",
     "referral_reason": "受診勧奨の理由",
+    "clinic_difference": "健診機関の判定との違い",
 }
 """The columns of the `dhdesk stratify` output, in order: a stable contract (加入者番号 … 理由), then 受診勧奨."""
 
@@ -37,19 +39,22 @@ MEMBER_TABLE_LABELS: dict[str, str] = {
     "reason": "理由",
     "tier": "受診勧奨",
     "referral_reason": "受診勧奨の理由",
+    "clinic_difference": "健診機関の判定との違い",
 }
 """The columns of a workspace 年度's per-member result (screen table and CSV export)."""
 
 
 def judge(checkups: pd.DataFrame, fiscal_year: int, rules: RuleSet, referral_rules: RuleSet) -> pd.DataFrame:
     """Every checkup row judged, index aligned: the `stratify`, `metabo` and `referral` columns,
-    `reason` (理由 of 階層化・メタボ) and `referral_reason` (受診勧奨判定値 exceeded, with values)."""
+    `reason` (理由 of 階層化・メタボ), `referral_reason` (受診勧奨判定値 exceeded, with values) and
+    `clinic_difference` (where the clinic's own 保健指導レベル / メタボ判定 differ from ours)."""
     strat = stratify(checkups, fiscal_year, rules)
     metabolic = metabo(checkups, rules)
     flags = referral(checkups, referral_rules)
     judged = pd.concat([strat, metabolic, flags], axis=1)
     judged["reason"] = reasons(checkups, strat, metabolic, rules)
     judged["referral_reason"] = referral_reasons(checkups, flags, referral_rules)
+    judged["clinic_difference"] = clinic_differences(checkups, judged)
     return judged
 
 
