@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dhdesk.core.fields import CHECKUPS, Kind
 from dhdesk.core.rules import load_ruleset
 from dhdesk.core.rules.metabo import METABO_LEVELS, METABO_MISSING_ITEMS, metabo
+from typed_rows import checkups
 
 RULES = load_ruleset()
 
@@ -21,15 +21,6 @@ BASE = {
     "sex": 1, "waist": 90.0, "sbp": 118.0, "dbp": 72.0, "tg_fasting": 100.0, "tg_random": None,
     "hdl": 60.0, "fbg": 90.0, "hba1c": 5.2, "rbg": None, "med_bp": 2, "med_glucose": 2, "med_lipid": 2,
 }
-
-
-def checkups(*rows: dict) -> pd.DataFrame:
-    """A typed checkup frame (the io/store convention) from plain dicts; None = blank."""
-    frame = pd.DataFrame(list(rows))
-    for name in frame.columns:
-        kind = CHECKUPS.field(name).kind
-        frame[name] = frame[name].astype("float64" if kind is Kind.NUMBER else "Int8")
-    return frame
 
 
 def judge(**changes) -> pd.Series:

@@ -6,30 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dhdesk.core.fields import CHECKUPS, Kind
+from dhdesk.core.fields import CHECKUPS
 from dhdesk.core.rules import Comparison, Confidence, RuleSet, RuleSetError, load_ruleset
 from dhdesk.core.rules.referral import TIERS, criteria, referral
 from dhdesk.core.rules.referral_explain import NONE_TEXT, referral_reason, referral_reasons
+from typed_rows import checkups
 
 RULES = load_ruleset("jushin_kankoku")
 ALL_ITEMS = (
     "収縮期血圧", "拡張期血圧", "空腹時中性脂肪", "随時中性脂肪", "HDLコレステロール", "LDLコレステロール",
     "Non-HDLコレステロール", "空腹時血糖", "随時血糖", "HbA1c", "AST", "ALT", "γ-GT", "eGFR", "尿蛋白", "血色素量",
 )
-
-
-def checkups(*rows: dict, index: list | None = None) -> pd.DataFrame:
-    """A typed checkup frame (the io/store convention) from plain dicts; None = blank."""
-    frame = pd.DataFrame(list(rows), index=index)
-    for name in frame.columns:
-        kind = CHECKUPS.field(name).kind
-        if kind is Kind.NUMBER:
-            frame[name] = frame[name].astype("float64")
-        elif kind is Kind.CODE:
-            frame[name] = frame[name].astype("string")
-        else:
-            frame[name] = frame[name].astype("Int8")
-    return frame
 
 
 def judge(**values) -> pd.Series:

@@ -11,36 +11,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from dhdesk.core.fields import CHECKUPS, Kind
 from dhdesk.core.rules import RuleSetError, load_ruleset
 from dhdesk.core.rules.stratify import LEVELS, MISSING_ITEMS, stratify
+from typed_rows import HEALTHY_MAN, checkups
 
 RULES = load_ruleset()
 FY = 2024
 
-# A complete, healthy 50-year-old man examined in FY2024: every test changes only what it is about.
-BASE = {
-    "member_id": "0001", "sex": 1, "birth_date": "1974-10-01", "exam_date": "2024-06-01",
-    "height": 170.0, "weight": 63.6, "bmi": 22.0, "waist": 80.0, "sbp": 118.0, "dbp": 72.0,
-    "tg_fasting": 100.0, "tg_random": None, "hdl": 60.0, "fbg": 90.0, "hba1c": 5.2, "rbg": None,
-    "smoking": 3, "med_bp": 2, "med_glucose": 2, "med_lipid": 2,
-}
-
-
-def checkups(*rows: dict) -> pd.DataFrame:
-    """A typed checkup frame (the io/store convention) from plain dicts; None = blank."""
-    frame = pd.DataFrame(list(rows))
-    for name in frame.columns:
-        kind = CHECKUPS.field(name).kind
-        if kind is Kind.DATE:
-            frame[name] = pd.to_datetime(frame[name])
-        elif kind is Kind.NUMBER:
-            frame[name] = frame[name].astype("float64")
-        elif kind is Kind.TEXT:
-            frame[name] = frame[name].astype("string")
-        else:
-            frame[name] = frame[name].astype("Int8")
-    return frame
+BASE = HEALTHY_MAN
 
 
 def judge(**changes) -> pd.Series:
