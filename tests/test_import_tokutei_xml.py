@@ -75,3 +75,18 @@ def test_the_clinics_own_judgement_is_compared_with_ours(workspace, tmp_path):
     )
     assert table.loc["M0000003", "clinic_difference"] == ""  # the clinic gave no judgement
     assert "健診機関の判定との違い: 保健指導レベル" in result.explain("M0000001")
+
+
+def test_valid_rows_only_leaves_out_the_documents_with_errors(workspace, tmp_path):
+    frame = sample_frame()
+    assert imports.import_file(workspace, _roster(tmp_path / "台帳.csv", frame.iloc[:2]), "members").accepted
+    frame.loc[1, "height"] = 300.0
+    (tmp_path / "in").mkdir()
+    archive = write_archive(archive_files(frame), tmp_path / "in", zipped=True)
+    refused = imports.import_file(workspace, archive, "checkups")
+    impossible = [i for i in refused.issues if i.code == "check.impossible"]
+    assert not refused.accepted and [(i.source, i.row, i.column) for i in impossible] == [
+        (frame.loc[1, "source_file"], None, "身長")]
+    result = imports.import_file(workspace, archive, "checkups", valid_rows_only=True)
+    assert result.accepted and result.rows == 1 and result.skipped == 2
+    assert workspace.checkups()["member_id"].tolist() == ["M0000001"]

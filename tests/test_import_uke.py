@@ -82,3 +82,11 @@ def test_with_the_roster_every_receipt_is_imported_with_its_points(workspace, tm
     assert int(stored["points"].sum()) == int(frames["receipts"]["points"].sum())
     assert len(workspace.drug_lines()) == len(frames["drug_lines"]) > 0
     assert imports.import_file(workspace, uke, "claims").accepted is False  # the same file twice
+
+
+def test_valid_rows_only_imports_the_receipts_tied_to_a_member(workspace, tmp_path):
+    imports.import_file(workspace, _roster_of_the_sample_patients(tmp_path / "台帳.csv"), "members")
+    result = imports.import_file(workspace, UKE, "claims", valid_rows_only=True)
+    assert result.accepted, result.message
+    assert result.skipped == 6 and len(workspace.receipts()) == 69
+    assert workspace.batches().iloc[-1]["note"] == "エラーのある 6 行を除いて取込"

@@ -10,9 +10,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from dhdesk.core.progress import Cancelled, ProgressFn, no_progress, wrap_progress
 from dhdesk.core.synthetic import SyntheticUnion, generate_union
-from dhdesk.io import office_files
+from dhdesk.io import office_files, tokutei_xml_writer
+from dhdesk.io.tokutei_xml import INSURED_COLUMNS
 from dhdesk.services import imports, stratification
 from dhdesk.store.workspace import Workspace
 
@@ -98,7 +101,8 @@ def _replace(target: Path, building: Path) -> None:
 def write_received_files(
     union: SyntheticUnion, folder: Path, progress: ProgressFn = no_progress
 ) -> list[tuple[str, Path]]:
-    """The office's inbox: roster, each clinic's files per 年度, claims, and the MHLW drug list."""
+    """The office's inbox: roster, each clinic's files per 年度 (one as a 特定健診 XML archive), claims, and the
+    MHLW drug list."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -107,8 +111,11 @@ def write_received_files(
     office_files.write_roster_csv(union.members, roster)
     files = [("members", roster)]
     progress(0.2, "健診結果を書き出しています")
-    clinic_files, _ = office_files.write_clinic_files(union.checkups, folder / "健診結果")
+    in_xml = _delivered_as_xml(union.checkups)
+    clinic_files, _ = office_files.write_clinic_files(union.checkups[~in_xml], folder / "健診結果")
     files += [("checkups", path) for path in clinic_files]
+    if in_xml.any():
+        files.append(("checkups", _write_xml_archive(union, union.checkups[in_xml], folder / "健診結果")))
     progress(0.6, "レセプトを書き出しています")
     claims = folder / "レセプト"
     office_files.write_claims_csv(union.receipts, union.diagnoses, union.drug_lines, union.procedures, claims)
@@ -116,6 +123,21 @@ def write_received_files(
     progress(0.8, "医薬品マスターを書き出しています")
     files += [("drugs", path) for path in office_files.write_drug_lists(union.drug_master, folder / "医薬品マスター")]
     return files
+
+
+def _delivered_as_xml(checkups: pd.DataFrame) -> pd.Series:
+    """The last clinic's results of the latest 年度 arrive as a 特定健診 XML archive (the national format)."""
+    fiscal = checkups["exam_date"].dt.year - (checkups["exam_date"].dt.month < 4)
+    clinic = checkups["clinic"].dropna().max()
+    return (checkups["clinic"] == clinic).fillna(False) & (fiscal == fiscal.max())
+
+
+def _write_xml_archive(union: SyntheticUnion, checkups: pd.DataFrame, folder: Path) -> Path:
+    """The archive as delivered (zip): each document names the person by the card's 記号・番号・枝番."""
+    cards = union.members.drop_duplicates("member_id").set_index("member_id")[["kigo", "bango", "edaban"]]
+    rows = checkups.join(cards.set_axis(list(INSURED_COLUMNS), axis=1), on="member_id")
+    day = f"{checkups['exam_date'].max():%Y%m%d}"
+    return tokutei_xml_writer.write_archive(tokutei_xml_writer.archive_files(rows, date=day), folder, zipped=True)
 
 
 def _import_all(workspace: Workspace, files: list[tuple[str, Path]], progress: ProgressFn) -> None:

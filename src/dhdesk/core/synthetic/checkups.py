@@ -121,6 +121,8 @@ def _values(rows: pd.DataFrame, pop: Population, health: Health, window: Window,
     ldl_latent = 0.35 * lat["lipid"] + 0.94 * noise[7]
     ldl = 118 + 0.5 * a + np.where(~male & (age >= 50), 12, 0) + 28 * ldl_latent - 35 * on["lipid"]
     non_hdl = ldl + tg / 5 + 4 * noise[8]
+    # Floors: far Gaussian tails would give values no body has (LDL −9), which the import checks refuse.
+    hdl, ldl, non_hdl = np.maximum(hdl, 15.0), np.maximum(ldl, 20.0), np.maximum(non_hdl, 30.0)
 
     excess = np.maximum(lat["glucose"] - 1.5, 0)
     fbg = np.where(male, 95.3, 91.2) + 0.28 * a + 7.0 * lat["glucose"] + 28.0 * excess**1.5 + 3.5 * noise[9]
