@@ -8,7 +8,14 @@ import pytest
 
 from dhdesk.core.analyses import AnalysisInputs
 from dhdesk.core.analyses.claims import cost_by_age_and_type, cost_ranges, icd10_top10
-from dhdesk.core.analyses.claims_base import month_numbers, population
+from dhdesk.core.analyses.claims_base import (
+    month_numbers,
+    of_year,
+    population,
+    year_population,
+    year_receipts,
+    year_rows,
+)
 from dhdesk.core.analyses.claims_drugs import generic_share, polypharmacy
 from dhdesk.core.analyses.claims_visits import doctor_shopping, frequent_visits
 from dhdesk.core.synthetic import generate_union
@@ -378,3 +385,59 @@ def test_smoke_on_the_demo_union(demo_inputs):
     assert 50 < _row(by_key["generic_share_by_type"].table, "全レセプト")["数量シェア(%) 2024年度"] <= 100
     assert 0 < _row(by_key["polypharmacy"].table, "合計")["多剤服用者数"]
     assert all(t.notes and t.seed_section for t in tables)
+
+
+# --- the workspace's shape: claim_id instead of receipt_id, years in any order, shared derivations ----
+
+def _as_the_store_hands_them(frame: pd.DataFrame, receipts: pd.DataFrame) -> pd.DataFrame:
+    """The frame with the store's integer claim_id in place of the text receipt_id."""
+    claim_ids = pd.Series(np.arange(1, len(receipts) + 1) * 10, index=receipts["receipt_id"].to_numpy())
+    return frame.assign(claim_id=pd.array(claim_ids[frame["receipt_id"].to_numpy()].to_numpy(), dtype="Int64")
+                        ).drop(columns="receipt_id")
+
+
+def _two_year_claims():
+    members = _members(_adult("a"), _adult("b"), ("old", 1, "1950-01-01", "2000-04-01", "2024-04-01"))
+    receipts = _receipts(("r1", "a", "202406", 2, 1_000, "F1", 3), ("r2", "b", "202406", 2, 300, "F2", 1),
+                         ("r3", "a", "202306", 2, 700, "F1", 2), ("r4", "old", "202406", 5, 50, "F3", 1),
+                         ("r5", "a", "202407", 5, 90, "F3", 1))
+    diagnoses = _diagnoses(receipts, ("r1", "J06.9", 2), ("r1", "K29.7", 1), ("r2", "D48", 2),
+                           ("r3", "E11.9", 1), ("r4", "I10", 1))
+    drugs = _drugs(receipts, ("r5", "2149001F1", 2.0, 28), ("r5", "3969001F1", 1.0, 28), ("r4", "2149001F1", 1.0, 7))
+    master = _master(("2149001F1", "x", "2"), ("3969001F1", "y", "1"))
+    return members, receipts, diagnoses, drugs, master
+
+
+@pytest.mark.parametrize("analysis", [cost_ranges, cost_by_age_and_type, icd10_top10, generic_share, polypharmacy,
+                                      frequent_visits, doctor_shopping])
+def test_the_workspace_shape_gives_the_same_tables(analysis):
+    members, receipts, diagnoses, drugs, master = _two_year_claims()
+    by_text = analysis(AnalysisInputs(members, pd.DataFrame(), receipts, diagnoses, drugs, master), FY)
+    shuffled = receipts.iloc[[4, 2, 0, 3, 1]]  # 年度 not in order: the rows are selected by mask, not sliced
+    stored = AnalysisInputs(members, pd.DataFrame(), _as_the_store_hands_them(shuffled, receipts),
+                            _as_the_store_hands_them(diagnoses, receipts), _as_the_store_hands_them(drugs, receipts),
+                            master)
+    by_id = analysis(stored, FY)
+    assert [t.key for t in by_id] == [t.key for t in by_text]
+    for ours, theirs in zip(by_id, by_text, strict=True):
+        pd.testing.assert_frame_equal(ours.table, theirs.table)
+        assert ours.member_ids == theirs.member_ids and ours.notes == theirs.notes
+
+
+def test_of_year_slices_a_frame_in_year_order_and_masks_one_out_of_order():
+    _, receipts, _, _, _ = _two_year_claims()
+    ordered = receipts.sort_values("fiscal_year", kind="stable")
+    assert year_rows(ordered, 2024) == slice(1, 5) and year_rows(ordered, 2022) == slice(0, 0)
+    assert year_rows(receipts, 2024).tolist() == [True, True, False, True, True]
+    assert of_year(ordered, 2024, ["receipt_id"], claim_type=5)["receipt_id"].tolist() == ["r4", "r5"]
+    assert of_year(receipts, 2023, ["receipt_id"])["receipt_id"].tolist() == ["r3"]
+
+
+def test_a_years_population_and_receipts_are_derived_once_per_inputs():
+    members, receipts, diagnoses, drugs, master = _two_year_claims()
+    inputs = AnalysisInputs(members, pd.DataFrame(), receipts, diagnoses, drugs, master)
+    assert year_population(inputs, FY) is year_population(inputs, FY)
+    kept, note = year_receipts(inputs, FY)
+    assert kept is year_receipts(inputs, FY)[0]
+    assert kept["receipt_id"].tolist() == ["r1", "r2", "r5"] and "1件" in note  # r4: 資格喪失 before the year
+    assert year_population(inputs, FY - 1).index.tolist() == ["a", "b", "old"]

@@ -17,6 +17,14 @@ from dhdesk.store.workspace import Workspace
 YEARS_BACK = 2
 """Analyses compare with up to two earlier years (3-year attendance patterns, inflow/outflow, trends)."""
 
+_CARRIED = ("claim_id", "member_id", "service_month", "claim_type", "fiscal_year")
+RECEIPT_COLUMNS = (*_CARRIED, "facility_code", "days", "points")
+DIAGNOSIS_COLUMNS = (*_CARRIED, "icd10", "is_main", "is_suspected", "disease_code", "disease_name")
+DRUG_LINE_COLUMNS = (*_CARRIED, "yj_code", "drug_code", "quantity", "days")
+"""The claims columns the analyses read: three years of claims are tens of millions of rows, and names,
+dates and ids nobody reads would double the time and memory of pulling them out of the store. The
+store's integer `claim_id` stands in for the text レセプト番号: receipts and their lines join on it."""
+
 
 @dataclass(frozen=True)
 class AnalysisResult:
@@ -43,10 +51,10 @@ def load_inputs(workspace: Workspace, fiscal_year: int, *, progress: ProgressFn 
     checkups = workspace.checkups()
     checkups = checkups[checkups["fiscal_year"].between(first, fiscal_year)].reset_index(drop=True)
     progress(0.3, "レセプトを読み込んでいます")
-    receipts = workspace.receipts(months=months)
-    diagnoses = workspace.diagnoses(months=months)
+    receipts = workspace.receipts(months=months, columns=RECEIPT_COLUMNS)
+    diagnoses = workspace.diagnoses(months=months, columns=DIAGNOSIS_COLUMNS)
     progress(0.6, "医薬品の明細を読み込んでいます")
-    drug_lines = workspace.drug_lines(months=months)
+    drug_lines = workspace.drug_lines(months=months, columns=DRUG_LINE_COLUMNS)
     return AnalysisInputs(
         members=workspace.members(),
         checkups=checkups,

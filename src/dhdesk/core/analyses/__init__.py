@@ -8,12 +8,15 @@ same figures. Wording, row order and notes are decided here; writers and screens
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
+
+T = TypeVar("T")
 
 
 @cache
@@ -29,7 +32,9 @@ class AnalysisInputs:
 
     `members` holds every 資格期間 row (history included); `checkups` every 年度 loaded; claims frames
     carry the store's `fiscal_year`, `service_month` (yyyymm), `member_id` and `claim_type` on every
-    detail row; `drug_master` is the master in force for the year (DRUG_MASTER layout).
+    detail row. Receipts and their lines are linked by `receipt_id`, or, as a workspace hands them out, by
+    the store's integer `claim_id` instead (claims_base.receipt_key); `drug_master` is the master in force
+    for the year (DRUG_MASTER layout).
     """
 
     members: pd.DataFrame
@@ -39,6 +44,16 @@ class AnalysisInputs:
     drug_lines: pd.DataFrame
     drug_master: pd.DataFrame
     insured_label: str = "組合員"
+    derived: dict[tuple[object, ...], Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """What several analyses derive alike from these frames (a year's 加入者, its receipts), kept by `shared`;
+    never passed in, so that `dataclasses.replace` with other frames starts afresh."""
+
+    def shared(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """`compute()` once per key for these inputs: a run of every analysis reads the same year of
+        millions of claims rows many times over. Callers treat the result as read-only."""
+        if key not in self.derived:
+            self.derived[key] = compute()
+        return self.derived[key]
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,15 @@ from dhdesk.core.analyses.claims_base import (
     definitions,
     distinct_codes,
     in_ranges,
+    linked,
     main_diagnoses,
     member_tuple,
-    members_receipts,
     of_year,
     per_person,
     percent,
-    population,
     setting,
+    year_population,
+    year_receipts,
     years_present,
 )
 
@@ -44,8 +45,8 @@ def cost_ranges(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable]
     labels = _range_labels(bounds)
     counts, costs, notes, member_ids = {}, {}, [COST_NOTE], {}
     for year in years:
-        pop = population(inputs.members, year, inputs.insured_label)
-        receipts, note = members_receipts(inputs.receipts, pop, year)
+        pop = year_population(inputs, year)
+        receipts, note = year_receipts(inputs, year)
         person_cost = _person_cost(receipts, pop)
         band = pd.Series(np.array(labels, dtype=object)[np.searchsorted(bounds, person_cost.to_numpy(), side="right")],
                          index=person_cost.index)
@@ -73,8 +74,8 @@ def cost_ranges(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable]
 
 def cost_by_age_and_type(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable]:
     """Cost per person by 5-year age band × 組合員/被扶養者, and cost by receipt type (seed §2.2.3–2.2.4)."""
-    pop = population(inputs.members, fiscal_year, inputs.insured_label)
-    receipts, excluded = members_receipts(inputs.receipts, pop, fiscal_year)
+    pop = year_population(inputs, fiscal_year)
+    receipts, excluded = year_receipts(inputs, fiscal_year)
     width, open_from = setting("cost", "age_band_years"), setting("cost", "age_band_open_from")
     band = age_band_labels(pop["age"], width, open_from)
     person_cost = _person_cost(receipts, pop)
@@ -99,10 +100,9 @@ def cost_by_age_and_type(inputs: AnalysisInputs, fiscal_year: int) -> list[Analy
     by_type["医療費(円)"] = _with_total(cost)
     by_type["1人あたり医療費(円)"] = per_person(by_type["医療費(円)"], len(pop))
     for year in years_present(inputs.receipts, fiscal_year):
-        year_receipts = receipts if year == fiscal_year else members_receipts(
-            inputs.receipts, population(inputs.members, year, inputs.insured_label), year)[0]
-        year_kind = year_receipts["claim_type"].astype("Int64").map(CLAIM_TYPES)
-        year_cost = year_receipts["yen"].groupby(year_kind).sum().reindex(kinds, fill_value=0)
+        of_the_year = year_receipts(inputs, year)[0]
+        year_kind = of_the_year["claim_type"].astype("Int64").map(CLAIM_TYPES)
+        year_cost = of_the_year["yen"].groupby(year_kind).sum().reindex(kinds, fill_value=0)
         total = year_cost.sum()
         by_type[f"構成割合(%) {year}年度"] = np.append(percent(year_cost, total), percent(total, total))
     type_notes = (COST_NOTE, f"1人あたり医療費は{fiscal_year}年度の加入者 {len(pop):,}人で割った値。", *notes[2:])
@@ -112,8 +112,8 @@ def cost_by_age_and_type(inputs: AnalysisInputs, fiscal_year: int) -> list[Analy
 
 def icd10_top10(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable]:
     """ICD-10 大分類 top 10 by cost per 加入者 (§2.2.8) and lifestyle-disease / cancer cost by year (§2.2.5–2.2.6)."""
-    pop = population(inputs.members, fiscal_year, inputs.insured_label)
-    coded, excluded = _main_codes(inputs, pop, fiscal_year)
+    pop = year_population(inputs, fiscal_year)
+    coded, excluded = _main_codes(inputs, fiscal_year)
     chapter_code, chapter_names = pd.factorize(chapter_labels(coded.distinct))
     row_chapter = np.where(coded.rows >= 0, np.append(chapter_code, -1)[coded.rows], -1)
     allocated = row_chapter >= 0
@@ -141,8 +141,7 @@ def icd10_top10(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable]
     trend = pd.DataFrame({"疾病": [f"{g['label']} ({_ranges_text(g['ranges'])})" for g in groups]})
     trend_notes = [COST_NOTE, ALLOCATION_NOTE]
     for year in years_present(inputs.receipts, fiscal_year):
-        year_coded, year_excluded = (coded, excluded) if year == fiscal_year else _main_codes(
-            inputs, population(inputs.members, year, inputs.insured_label), year)
+        year_coded, year_excluded = (coded, excluded) if year == fiscal_year else _main_codes(inputs, year)
         per_code = year_coded.cost_per_code()
         trend[f"医療費(円) {year}年度"] = [int(round(per_code[in_ranges(year_coded.distinct, g["ranges"]).to_numpy()].sum()))
                                        for g in groups]
@@ -166,11 +165,11 @@ class _MainCodes:
         return np.bincount(self.rows[known], weights=self.yen[known], minlength=len(self.distinct))
 
 
-def _main_codes(inputs: AnalysisInputs, pop: pd.DataFrame, year: int) -> tuple[_MainCodes, str]:
+def _main_codes(inputs: AnalysisInputs, year: int) -> tuple[_MainCodes, str]:
     """The year's receipts of enrolled members with the ICD-10 3桁 code of their main diagnosis."""
-    receipts, excluded = members_receipts(inputs.receipts, pop, year)
-    diagnoses = of_year(inputs.diagnoses, year, ["receipt_id", "icd10", "is_main"])
-    receipt_row, diagnosis_row = main_diagnoses(receipts["receipt_id"], diagnoses)
+    receipts, excluded = year_receipts(inputs, year)
+    diagnoses = of_year(inputs.diagnoses, year, linked(inputs.diagnoses, ["receipt_id", "icd10", "is_main"]))
+    receipt_row, diagnosis_row = main_diagnoses(receipts, diagnoses)
     codes, distinct = distinct_codes(diagnoses["icd10"].iloc[diagnosis_row])
     rows = np.full(len(receipts), -1, dtype="int64")
     rows[receipt_row] = codes

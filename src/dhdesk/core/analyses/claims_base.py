@@ -6,11 +6,13 @@ source, so an office can read where each cut-off comes from and the code holds n
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dhdesk.core.analyses import AnalysisInputs
 from dhdesk.core.analyses import definitions as analysis_definitions
 
 DEPENDANT_LABEL = "被扶養者"
@@ -33,15 +35,20 @@ def yen(points: pd.Series) -> pd.Series:
     return points.astype("Int64").fillna(0).astype("int64") * int(setting("cost", "yen_per_point"))
 
 
-def population(members: pd.DataFrame, fiscal_year: int, insured_label: str) -> pd.DataFrame:
-    """One row per member enrolled on any day of the fiscal year (index member_id, sorted).
+def population(members: pd.DataFrame, fiscal_year: int, insured_label: str, *,
+               held_on: date | None = None) -> pd.DataFrame:
+    """One row per member enrolled on any day of the fiscal year, or holding 資格 on `held_on` when given
+    (保健事業 lists are made after the year: a member who joined since is still reached), index member_id, sorted.
 
-    Columns: relation (1 本人 / 2 家族, from the latest 資格期間 in the year), group (組合員/被扶養者 label),
-    age (年度末年齢: completed years on 31 March of FY+1, as 階層化 counts it).
+    Columns: relation (1 本人 / 2 家族, from the latest 資格期間), group (組合員/被扶養者 label),
+    age (年度末年齢: completed years on 31 March of FY+1, as 階層化 counts it), birth_date.
     """
     start, end = pd.Timestamp(fiscal_year, 4, 1), pd.Timestamp(fiscal_year + 1, 3, 31)
     acquired, lost = members["acquired_date"], members["lost_date"]
     inside = (acquired.isna() | (acquired <= end)) & (lost.isna() | (lost > start))
+    if held_on is not None:
+        day = pd.Timestamp(held_on)
+        inside |= (acquired.isna() | (acquired <= day)) & (lost.isna() | (lost > day))
     rows = (members.loc[inside, ["member_id", "relation", "birth_date", "acquired_date"]]
             .sort_values("acquired_date", kind="stable", na_position="first")
             .drop_duplicates("member_id", keep="last")
@@ -55,7 +62,20 @@ def population(members: pd.DataFrame, fiscal_year: int, insured_label: str) -> p
         "relation": relation,
         "group": np.where(relation.fillna(1).to_numpy() == 2, DEPENDANT_LABEL, insured_label),
         "age": pd.array(age, dtype="Int64"),
+        "birth_date": birth,
     }, index=rows.index)
+
+
+def year_population(inputs: AnalysisInputs, fiscal_year: int) -> pd.DataFrame:
+    """`population` of the inputs' 加入者 for the year, computed once per run (read-only)."""
+    return inputs.shared(("population", fiscal_year),
+                         lambda: population(inputs.members, fiscal_year, inputs.insured_label))
+
+
+def year_receipts(inputs: AnalysisInputs, fiscal_year: int) -> tuple[pd.DataFrame, str]:
+    """`members_receipts` of the year against `year_population`, computed once per run (read-only)."""
+    return inputs.shared(("receipts", fiscal_year), lambda: members_receipts(
+        inputs.receipts, year_population(inputs, fiscal_year), fiscal_year))
 
 
 def age_band_labels(ages: pd.Series, width: int, open_from: int) -> pd.Series:
@@ -120,16 +140,31 @@ def chapter_labels(codes3: pd.Series) -> pd.Series:
     return pd.Series(np.where(valid, names[pos], None), index=codes3.index, dtype="string")
 
 
-def main_diagnoses(receipt_ids: pd.Series, diagnoses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def receipt_key(*frames: pd.DataFrame) -> str:
+    """The column linking a receipt and its lines: the store's integer `claim_id` when every frame has it
+    (frames read from a workspace), else the レセプト番号 (frames built by hand or by the generator).
+    Joining millions of rows on an integer is several times faster than on text."""
+    return "claim_id" if all("claim_id" in frame.columns for frame in frames) else "receipt_id"
+
+
+def linked(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """`columns` (which name `receipt_id`) with `claim_id` in its place when the frame carries it: the
+    workspace's frames leave the text レセプト番号 out (see services.analyses), `receipt_key` joins on the id."""
+    return [("claim_id" if c == "receipt_id" else c) for c in columns] if "claim_id" in frame.columns else columns
+
+
+def main_diagnoses(receipts: pd.DataFrame, diagnoses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """For each receipt that has diagnoses, its main one: the first 主傷病 row, else its first row (file order).
 
-    Returns (receipt positions, diagnosis row positions), paired. One join on the id; the rest is integer work.
+    Returns (receipt positions, diagnosis row positions), paired. One join on the receipt key; the rest is
+    integer work.
     """
-    left = pd.DataFrame({"receipt_id": receipt_ids.to_numpy(), "receipt_row": np.arange(len(receipt_ids))})
-    right = pd.DataFrame({"receipt_id": diagnoses["receipt_id"].to_numpy(),
+    key = receipt_key(receipts, diagnoses)
+    left = pd.DataFrame({"key": receipts[key].to_numpy(), "receipt_row": np.arange(len(receipts))})
+    right = pd.DataFrame({"key": diagnoses[key].to_numpy(),
                           "not_main": diagnoses["is_main"].fillna(2).to_numpy() != 1,
                           "diagnosis_row": np.arange(len(diagnoses))})
-    pairs = left.merge(right, on="receipt_id")
+    pairs = left.merge(right, on="key")
     receipt_row, diagnosis_row = pairs["receipt_row"].to_numpy(), pairs["diagnosis_row"].to_numpy()
     order = np.lexsort((diagnosis_row, pairs["not_main"].to_numpy(), receipt_row))
     first = order[np.unique(receipt_row[order], return_index=True)[1]]
@@ -168,14 +203,26 @@ def month_numbers(service_month: pd.Series) -> np.ndarray:
     return numbers[codes]
 
 
+def year_rows(frame: pd.DataFrame, fiscal_year: int) -> slice | np.ndarray:
+    """The rows the store filed under `fiscal_year`: a slice when the frame is in 年度 order (as the store
+    hands claims out), so that selecting a year of millions of rows copies nothing; else a boolean mask."""
+    years = frame["fiscal_year"].to_numpy(dtype="float64", na_value=np.nan)
+    if len(years) and not np.isnan(years).any() and (years[1:] >= years[:-1]).all():
+        first, end = np.searchsorted(years, fiscal_year, "left"), np.searchsorted(years, fiscal_year, "right")
+        return slice(int(first), int(end))
+    return years == fiscal_year
+
+
 def of_year(frame: pd.DataFrame, fiscal_year: int, columns: list[str], claim_type: int | None = None
             ) -> pd.DataFrame:
     """`columns` of the rows the store filed under `fiscal_year` (every claims frame carries `fiscal_year`),
     optionally of one レセプト区分 only (filtered before copying: these frames have millions of rows)."""
-    keep = (frame["fiscal_year"].astype("Int64") == fiscal_year).fillna(False).to_numpy()
+    rows = year_rows(frame, fiscal_year)
+    year = frame.iloc[rows] if isinstance(rows, slice) else frame
+    keep = np.ones(len(year), dtype=bool) if isinstance(rows, slice) else rows
     if claim_type is not None:
-        keep &= (frame["claim_type"].astype("Int64") == claim_type).fillna(False).to_numpy()
-    return frame.loc[keep, columns]
+        keep &= (year["claim_type"].astype("Int64") == claim_type).fillna(False).to_numpy()
+    return year[columns] if keep.all() else year.loc[keep, columns]
 
 
 def members_receipts(receipts: pd.DataFrame, pop: pd.DataFrame, fiscal_year: int) -> tuple[pd.DataFrame, str]:
@@ -185,8 +232,8 @@ def members_receipts(receipts: pd.DataFrame, pop: pd.DataFrame, fiscal_year: int
     Receipts of people not enrolled in the year (e.g. claims arriving after 資格喪失) are left out so that
     every figure has the same 加入者 behind it; the note says how many and how much.
     """
-    year = of_year(receipts, fiscal_year,
-                   ["receipt_id", "member_id", "service_month", "claim_type", "facility_code", "days", "points"])
+    year = of_year(receipts, fiscal_year, linked(receipts, ["receipt_id", "member_id", "service_month", "claim_type",
+                                                             "facility_code", "days", "points"]))
     row = positions(year["member_id"], pop.index)
     known = row >= 0
     kept = year.loc[known].assign(yen=lambda f: yen(f["points"]), pop_row=row[known])

@@ -15,13 +15,15 @@ from dhdesk.core.analyses.claims_base import (
     TOTAL_LABEL,
     band_index,
     band_names,
+    linked,
     member_tuple,
     month_numbers,
     of_year,
     percent,
-    population,
     positions,
+    receipt_key,
     setting,
+    year_population,
     years_present,
 )
 
@@ -34,7 +36,7 @@ def generic_share(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTabl
     kinds = list(CLAIM_TYPES.values())
     by_type = pd.DataFrame({"レセプト種別": kinds + ["全レセプト"]})
     notes = list(_generic_notes())
-    pops = {year: population(inputs.members, year, inputs.insured_label) for year in years}
+    pops = {year: year_population(inputs, year) for year in years}
     for year in years:
         lines, note = _classified_lines(inputs, pops[year], year)
         notes += [note] if note else []
@@ -75,15 +77,14 @@ def polypharmacy(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable
     a member is 多剤 when some month reaches the defined drug count.
     """
     min_days, min_drugs = setting("polypharmacy", "min_days_per_drug"), setting("polypharmacy", "min_drugs")
-    pop = population(inputs.members, fiscal_year, inputs.insured_label)
+    pop = year_population(inputs, fiscal_year)
     lines = _enrolled_lines(inputs, pop, fiscal_year)
-    receipts = of_year(inputs.receipts, fiscal_year, ["receipt_id", "facility_code"])
-    facility = lines[["receipt_id"]].merge(receipts, on="receipt_id", how="left")["facility_code"]
-    ingredient, known = _master_column(inputs.drug_master, lines["yj_code"], "ingredient")
-    missing = ingredient < 0
-    fallback = pd.factorize(lines["yj_code"].astype("string").str[:7][missing])[0]
-    ingredient[missing] = np.where(fallback >= 0, len(known) + fallback, -1)
-    heavy = _heavy_members(lines, facility, ingredient, min_days, min_drugs)
+    key = receipt_key(inputs.receipts, lines)
+    receipts = of_year(inputs.receipts, fiscal_year, [key, "facility_code"])
+    facility = lines[[key]].merge(receipts, on=key, how="left")["facility_code"]
+    ingredient = ingredient_codes(inputs.drug_master, lines["yj_code"])
+    drugs = counted_drugs(lines, facility, ingredient, min_days)
+    heavy = np.unique(heavy_months(drugs, min_drugs)["pop_row"].to_numpy())
     users = np.unique(lines["pop_row"].to_numpy())
     table = pd.DataFrame({"区分": [inputs.insured_label, DEPENDANT_LABEL, TOTAL_LABEL]})
     member_ids = {}
@@ -108,22 +109,58 @@ def polypharmacy(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable
     return [AnalysisTable("polypharmacy", "ポリファーマシー (多剤服用) 状況", table, notes, "3.4.5", member_ids)]
 
 
-def _heavy_members(lines: pd.DataFrame, facility: pd.Series, ingredient: np.ndarray, min_days: int,
-                   min_drugs: int) -> np.ndarray:
-    """`pop` rows of the members with some month of at least `min_drugs` drugs of at least `min_days` days each."""
-    month = pd.factorize(month_numbers(lines["service_month"]))[0]
+def ingredient_codes(master: pd.DataFrame, yj_codes: pd.Series) -> np.ndarray:
+    """Each line's 成分 as an integer code: the master's 成分名, else the 薬価基準コード's first 7 characters
+    (薬効分類 + 成分, the same for every product of the ingredient); -1 when the code is blank."""
+    ingredient, known = _master_column(master, yj_codes, "ingredient")
+    missing = ingredient < 0
+    fallback = pd.factorize(yj_codes.astype("string").str[:7][missing])[0]
+    ingredient[missing] = np.where(fallback >= 0, len(known) + fallback, -1)
+    return ingredient
+
+
+def counted_drugs(lines: pd.DataFrame, facility: pd.Series, ingredient: np.ndarray, min_days: int) -> pd.DataFrame:
+    """The drugs of the seed's 多剤 definition (§3.4.5): one row per (member, 診療月, 医療機関, 成分) whose days
+    add up to at least `min_days`.
+
+    `lines` carries `pop_row`, `service_month` and `days`; `facility` and `ingredient` are per line. Columns:
+    pop_row, month (months since year 0), days (the sum) and line (position in `lines` of the drug's first line).
+    """
+    month_number = month_numbers(lines["service_month"])
+    month, months = pd.factorize(month_number)
     facility_code = pd.factorize(facility.fillna(""))[0]
     n_months, n_facilities, n_ingredients = (int(a.max(initial=0)) + 1 for a in (month, facility_code, ingredient))
-    # One int64 key per (member, month) and per (member, month, 医療機関, 成分): grouping on one integer is
-    # several times faster than on four columns.
+    # One int64 key per (member, month, 医療機関, 成分): grouping on one integer is several times faster than
+    # on four columns.
     member_month = lines["pop_row"].to_numpy().astype("int64") * n_months + month
     drug, drug_keys = pd.factorize((member_month * n_facilities + facility_code) * n_ingredients + ingredient)
     days = lines["days"].astype("Int64").fillna(0).astype("int64").to_numpy()
     identified = ingredient >= 0
-    counted = np.bincount(drug[identified], weights=days[identified], minlength=len(drug_keys)) >= min_days
-    month_of_drug, months = pd.factorize(np.asarray(drug_keys)[counted] // (n_facilities * n_ingredients))
-    heavy_months = np.asarray(months)[np.bincount(month_of_drug, minlength=len(months)) >= min_drugs]
-    return np.unique(heavy_months // n_months)
+    total = np.bincount(drug[identified], weights=days[identified], minlength=len(drug_keys))
+    counted = np.flatnonzero(total >= min_days)
+    first_line = np.unique(drug, return_index=True)[1]  # factorize numbers drugs in order of first line
+    keys = np.asarray(drug_keys)[counted] // (n_facilities * n_ingredients)
+    return pd.DataFrame({
+        "pop_row": keys // n_months,
+        "month": np.asarray(months, dtype="int64")[keys % n_months] if len(keys) else np.empty(0, "int64"),
+        "days": total[counted].astype("int64"),
+        "line": first_line[counted],
+    })
+
+
+def heavy_months(drugs: pd.DataFrame, min_drugs: int) -> pd.DataFrame:
+    """The (member, 診療月) pairs with at least `min_drugs` counted drugs: pop_row, month, drug_count."""
+    counts = drugs.groupby(["pop_row", "month"], sort=True).size()
+    heavy = counts[counts >= min_drugs]
+    return pd.DataFrame({"pop_row": heavy.index.get_level_values(0).to_numpy(dtype="int64"),
+                         "month": heavy.index.get_level_values(1).to_numpy(dtype="int64"),
+                         "drug_count": heavy.to_numpy(dtype="int64")})
+
+
+def line_quantity(lines: pd.DataFrame) -> np.ndarray:
+    """数量 in 規格単位 = 使用量 × 日数 (a line without 日数 counts once), as the share and the 差額 count it."""
+    days = lines["days"].astype("Int64").fillna(1).astype("float64").to_numpy()
+    return lines["quantity"].astype("float64").fillna(0.0).to_numpy() * days
 
 
 def _classified_lines(inputs: AnalysisInputs, pop: pd.DataFrame, year: int) -> tuple[pd.DataFrame, str]:
@@ -132,9 +169,8 @@ def _classified_lines(inputs: AnalysisInputs, pop: pd.DataFrame, year: int) -> t
     info, values = _master_column(inputs.drug_master, lines["yj_code"], "generic_info")
     generic = np.append(values.isin(setting("generic", "generic_codes")), False)[info]
     brand = np.append(values.isin(setting("generic", "brand_with_generic_codes")), False)[info]
-    days = lines["days"].astype("Int64").fillna(1).astype("float64").to_numpy()
-    qty = lines["quantity"].astype("float64").fillna(0.0).to_numpy() * days
-    out = lines.assign(**{"class": np.select([generic, brand], [GENERIC, BRAND], "other"), "qty": qty})
+    out = lines.assign(**{"class": np.select([generic, brand], [GENERIC, BRAND], "other"),
+                          "qty": line_quantity(lines)})
     unknown = int((info < 0).sum())
     note = (f"{year}年度: 医薬品マスターにない、または後発医薬品情報が空欄の明細 {unknown:,}件は数量シェアに含めていません。"
             if unknown else "")
@@ -143,8 +179,8 @@ def _classified_lines(inputs: AnalysisInputs, pop: pd.DataFrame, year: int) -> t
 
 def _enrolled_lines(inputs: AnalysisInputs, pop: pd.DataFrame, year: int) -> pd.DataFrame:
     """The year's drug lines of enrolled members, with the member's row in `pop` (`pop_row`)."""
-    lines = of_year(inputs.drug_lines, year, ["receipt_id", "member_id", "service_month", "claim_type", "yj_code",
-                                              "quantity", "days"])
+    lines = of_year(inputs.drug_lines, year, linked(inputs.drug_lines, [
+        "receipt_id", "member_id", "service_month", "claim_type", "yj_code", "quantity", "days"]))
     row = positions(lines["member_id"], pop.index)
     return lines.loc[row >= 0].assign(pop_row=row[row >= 0])
 

@@ -12,14 +12,16 @@ from dhdesk.core.analyses import AnalysisInputs, AnalysisTable
 from dhdesk.core.analyses.claims_base import (
     TOTAL_LABEL,
     elderly_labels,
+    linked,
     distinct_codes,
     member_tuple,
     month_numbers,
     of_year,
     percent,
-    population,
     positions,
+    receipt_key,
     setting,
+    year_population,
 )
 
 OUTPATIENT = 2
@@ -30,7 +32,7 @@ def frequent_visits(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTa
     """頻回受診者: 同一医療機関で月の受診日数が基準以上の月が基準月数以上連続した人, by 65歳未満/前期高齢者."""
     min_days = setting("frequent_visits", "min_days_in_month")
     min_months = setting("frequent_visits", "min_consecutive_months")
-    pop = population(inputs.members, fiscal_year, inputs.insured_label)
+    pop = year_population(inputs, fiscal_year)
     receipts = pd.concat([_outpatient(inputs.receipts, pop, year) for year in (fiscal_year - 1, fiscal_year)])
     month = month_numbers(receipts["service_month"])
     first, last = fiscal_year * 12 + 3, fiscal_year * 12 + 14
@@ -63,11 +65,12 @@ def frequent_visits(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTa
 def doctor_shopping(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable]:
     """はしご受診者: 同一傷病で同月内に基準以上の医療機関を受診した人, and their main 傷病 (3桁分類)."""
     min_facilities = setting("doctor_shopping", "min_facilities")
-    pop = population(inputs.members, fiscal_year, inputs.insured_label)
+    pop = year_population(inputs, fiscal_year)
     receipts = _outpatient(inputs.receipts, pop, fiscal_year)
-    diagnoses = of_year(inputs.diagnoses, fiscal_year, ["receipt_id", "icd10", "disease_code", "disease_name"],
-                        OUTPATIENT)
-    pairs = diagnoses.merge(receipts[["receipt_id", "pop_row", "service_month", "facility_code"]], on="receipt_id")
+    diagnoses = of_year(inputs.diagnoses, fiscal_year,
+                        linked(inputs.diagnoses, ["receipt_id", "icd10", "disease_code", "disease_name"]), OUTPATIENT)
+    key = receipt_key(receipts, diagnoses)
+    pairs = diagnoses.merge(receipts[[key, "pop_row", "service_month", "facility_code"]], on=key)
     disease, disease_names = _disease_keys(pairs)
     facility = pd.factorize(pairs["facility_code"])[0]
     valid = (disease >= 0) & (facility >= 0)
@@ -121,7 +124,8 @@ def _disease_keys(pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def _outpatient(receipts: pd.DataFrame, pop: pd.DataFrame, year: int) -> pd.DataFrame:
     """医科入院外 receipts of `year` of the enrolled members, with the member's row in `pop` (`pop_row`)."""
-    rows = of_year(receipts, year, ["receipt_id", "member_id", "service_month", "facility_code", "days"], OUTPATIENT)
+    rows = of_year(receipts, year, linked(receipts, ["receipt_id", "member_id", "service_month", "facility_code",
+                                                     "days"]), OUTPATIENT)
     row = positions(rows["member_id"], pop.index)
     return rows.loc[row >= 0].assign(pop_row=row[row >= 0])
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from dhdesk.core.analyses import AnalysisInputs, AnalysisTable
 from dhdesk.core.analyses import definitions as analysis_definitions
+from dhdesk.core.analyses.claims_base import of_year
 from dhdesk.core.rules import measures
 from dhdesk.core.rules.referral import criteria, referral
 from dhdesk.core.rules.ruleset import RuleSet, load_ruleset
@@ -120,7 +121,7 @@ def _prefix_matcher(codes: pd.Series) -> Callable[[list[str]], np.ndarray]:
 def _year_rows(frame: pd.DataFrame, fiscal_year: int, columns: list[str]) -> pd.DataFrame:
     """The year's rows of a claims frame, only the columns needed (copying every column is the slow part)."""
     kept = [c for c in columns if c in frame.columns]
-    return frame[kept][(frame["fiscal_year"] == fiscal_year).to_numpy()].reindex(columns=columns)
+    return of_year(frame, fiscal_year, kept).reindex(columns=columns)
 
 
 def _among(frame: pd.DataFrame, column: str, codes: list[int]) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -190,20 +191,27 @@ def _join(parts: list[tuple[pd.Series, pd.Series]], sep: str) -> pd.Series:
     return out
 
 
-def kidney_status(inputs: AnalysisInputs, fiscal_year: int) -> pd.DataFrame:
+def kidney_status(inputs: AnalysisInputs, fiscal_year: int, *, as_of: date | None = None,
+                  interruption_months: int | None = None) -> pd.DataFrame:
     """One row per member enrolled at the 年度末 with a checkup in the 年度 or diabetes claims up to its end.
 
     糖尿病 = ① 健診の血糖・HbA1c が基準以上, ② 治療中, or ③ 糖尿病のレセプト歴 (excluding those whose
     checkup this 年度 measured glucose or HbA1c below the criteria). 治療中断 = last diabetes claim month
     at least `treatment.interruption_months` before the 年度末 month (RULES §3.4, configurable).
+    A program judges on its own day instead: `as_of` replaces the 年度末 (enrolment, claims up to its month,
+    中断 counted back from it) and `interruption_months` the rule file's months.
     """
     rules = load_rules()
-    return _kidney_status(inputs, fiscal_year, _flag_diagnoses(inputs.diagnoses, rules), rules)
+    if interruption_months is not None:
+        rules = _Rules(rules.values | {"treatment.interruption_months": interruption_months}, rules.citations)
+    end = None if as_of is None else pd.Timestamp(as_of)
+    return _kidney_status(inputs, fiscal_year, _flag_diagnoses(inputs.diagnoses, rules), rules, end)
 
 
-def _kidney_status(inputs: AnalysisInputs, fiscal_year: int, flagged: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
-    end = _fy_bounds(fiscal_year)[1]
-    end_month = _fy_end_month(fiscal_year)
+def _kidney_status(inputs: AnalysisInputs, fiscal_year: int, flagged: pd.DataFrame, rules: _Rules,
+                   end: pd.Timestamp | None = None) -> pd.DataFrame:
+    end = _fy_bounds(fiscal_year)[1] if end is None else end
+    end_month = end.year * 12 + end.month
     enrolled = _enrolled(inputs.members, end)
     checkup = _latest_checkups(inputs.checkups, fiscal_year)
     events = _diabetes_events(inputs, flagged, rules, end_month)
