@@ -20,9 +20,12 @@ import duckdb
 import pandas as pd
 
 from dhdesk import __version__
+from dhdesk.core.programs import TargetList
 from dhdesk.core.progress import ProgressFn, no_progress
 from dhdesk.core.union import UnionInfo, UnionType
 from dhdesk.store import audit, backups, connection, imports, reads, schema
+from dhdesk.store import notices as store_notices
+from dhdesk.store import programs as store_programs
 from dhdesk.store.errors import (
     InvalidBackup,
     InvalidUnionInfo,
@@ -337,6 +340,89 @@ class Workspace:
     def batches(self) -> pd.DataFrame:
         """Every import batch, oldest first, with its status (active / undone)."""
         return reads.fetch(self._db, "SELECT * FROM import_batches ORDER BY batch_id")
+
+    # -- send history (発送履歴) -------------------------------------------------------------------
+
+    @_serialised
+    def record_notice_batch(
+        self,
+        run_id: int,
+        program: str,
+        route: str,
+        params: Mapping[str, Any],
+        template: Mapping[str, Any],
+        notices: pd.DataFrame,
+        sent_date: date | None,
+    ) -> int:
+        """Record the letters printed from approved run `run_id` (one transaction); returns the batch_id."""
+        return store_notices.record_batch(self._db, run_id, program, route, params, template, notices, sent_date)
+
+    @_serialised
+    def notice_batches(self, program: str | None = None) -> pd.DataFrame:
+        """Every notice batch (of one program), newest first, with letter counts and sent date."""
+        return store_notices.batches(self._db, program)
+
+    @_serialised
+    def notice_batch(self, batch_id: int) -> tuple[dict[str, Any], pd.DataFrame]:
+        """A batch's row and its letters in list order, as printed (for exact reprints)."""
+        return store_notices.batch(self._db, batch_id)
+
+    @_serialised
+    def notice_batch_targets(self, batch_id: int) -> pd.DataFrame:
+        """Everyone on the run behind a batch, with exclusion, holdout and whether they were sent."""
+        return store_notices.batch_targets(self._db, batch_id)
+
+    @_serialised
+    def cancel_notice_batch(self, batch_id: int, note: str) -> None:
+        """Mark a batch cancelled: kept with its letters, no longer counted as notified."""
+        store_notices.cancel_batch(self._db, batch_id, note)
+
+    @_serialised
+    def set_notice_sent_date(self, batch_id: int, sent_date: date) -> None:
+        """Set the day the batch's letters were sent."""
+        store_notices.set_sent_date(self._db, batch_id, sent_date)
+
+    # -- program runs (対象者抽出) -------------------------------------------------------------------
+
+    @_serialised
+    def save_run(self, target_list: TargetList) -> int:
+        """Store a program's target list as a new draft run (excluded members included); returns its run_id."""
+        return store_programs.save_run(self._db, target_list)
+
+    @_serialised
+    def runs(self, program: str | None = None) -> pd.DataFrame:
+        """Every program run (of one program), newest first, with status and target/final/holdout counts."""
+        return store_programs.runs(self._db, program)
+
+    @_serialised
+    def run(self, run_id: int) -> TargetList:
+        """A saved run rebuilt as its TargetList, with the clerk's review and the approval applied."""
+        return store_programs.load_run(self._db, run_id)
+
+    @_serialised
+    def set_exclusion(self, run_id: int, member_id: str, reason: str | None) -> None:
+        """Exclude a member of a draft run by the clerk (`reason`), or re-include them (None)."""
+        store_programs.set_exclusion(self._db, run_id, member_id, reason)
+
+    @_serialised
+    def approve_run(self, run_id: int, holdout_share: float = 0.0, seed: int | None = None) -> dict[str, int]:
+        """Fix a draft run for mailing: random holdout, 利用券番号 (特定保健指導); returns counts."""
+        return store_programs.approve_run(self._db, run_id, holdout_share, seed)
+
+    @_serialised
+    def discard_run(self, run_id: int) -> None:
+        """Set a run aside (kept as discarded); refused once letters of it were issued."""
+        store_programs.discard_run(self._db, run_id)
+
+    @_serialised
+    def notice_history(self, program: str | None = None) -> pd.DataFrame:
+        """Notices sent: member_id, program, sent_date, batch_status (issued / cancelled)."""
+        return store_programs.notice_history(self._db, program)
+
+    @_serialised
+    def drug_masters(self) -> pd.DataFrame:
+        """Every loaded drug master version (DRUG_MASTER layout plus version_date), oldest first."""
+        return store_programs.drug_masters(self._db)
 
     # -- reads -----------------------------------------------------------------------------------
 

@@ -130,6 +130,12 @@ class Program:
     """True when a run covers one claim month (差額通知, 多剤) rather than a whole 年度."""
     claims_months: int = 12
     """How many months of claims before `as_of` (or the chosen month) the program reads."""
+    claims_from_fiscal_year_start: bool = False
+    """Read claims from April of the 年度 to the 基準日 instead (受診勧奨: every visit after any exam of the year)."""
+    months_parameter: str = ""
+    """A parameter that can widen the claims window (治療中断の遡及期間): the longer of the two is read."""
+    reads: frozenset[str] = frozenset({"receipts", "diagnoses", "drug_lines"})
+    """The claims tables the program looks at; the others are not read (at 300k members reading is the cost)."""
 
     @property
     def rules(self) -> dict[str, Any]:
