@@ -11,6 +11,7 @@ from dhdesk.core.analyses.claims_drugs import generic_share, polypharmacy
 from dhdesk.core.analyses.claims_visits import doctor_shopping, frequent_visits
 from dhdesk.core.analyses.health import findings_without_treatment, health_scoring, reserve_control, risk_distribution
 from dhdesk.core.analyses.kidney import diabetic_nephropathy
+from dhdesk.core.analyses.population import membership
 from dhdesk.core.analyses.reporting import (
     dependant_attendance_patterns,
     guidance_flow,
@@ -35,6 +36,7 @@ def _for_any_union(analysis: Callable[[AnalysisInputs, int], list[AnalysisTable]
 
 
 ANALYSES: tuple[Analysis, ...] = (
+    Analysis("加入者構成", _for_any_union(membership)),
     Analysis("医療費レンジ", _for_any_union(cost_ranges)),
     Analysis("年齢階層・レセプト種別の医療費", _for_any_union(cost_by_age_and_type)),
     Analysis("疾病分類別の医療費", _for_any_union(icd10_top10)),
