@@ -29,17 +29,8 @@ def test_letterhead_needs_postal_code_address_and_phone():
     assert letterhead(holdings(HomeSummary(full, [], [], [], {}))) == "テスト共済組合・〒100-0013 東京都千代田区霞が関1-2-2・電話 03-1234-5678"
 
 
-def test_targets_page_on_the_demo_says_which_data_is_ready(window, demo_workspace):
-    window.open_workspace(demo_workspace)
-    lines = window.show_page("targets").statuses()
-    assert lines[0].startswith("✔ 健診結果 — 健診 ")
-    assert "年度" in lines[0] and "件: 保健指導・受診勧奨・腎症の対象者抽出に使えます" in lines[0]
-    assert lines[1].startswith("✔ 加入者台帳 — 加入者 ")
-    assert all(line.startswith("✔") for line in lines)
-
-
 def test_pages_without_workspace_list_everything_as_missing(window):
-    for key in ("targets", "notices", "plan"):
+    for key in ("notices", "plan"):
         lines = window.show_page(key).statuses()
         assert lines and all(line.startswith("✘") for line in lines)
 

@@ -11,9 +11,11 @@ import traceback
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from dhdesk.services.demo import DemoError
+from dhdesk.services.programs import ProgramError
 from dhdesk.services.workspaces import WorkspaceOpenError
+from dhdesk.store.errors import StoreError
 
-EXPECTED = (WorkspaceOpenError, DemoError)
+EXPECTED = (WorkspaceOpenError, DemoError, ProgramError, StoreError)
 """Failures whose message is already written for the clerk."""
 
 

@@ -40,7 +40,12 @@ _STATUS_LABELS = {"draft": "下書き", "approved": "承認済み", "discarded":
 _TRUE_WORDS, _FALSE_WORDS = {"true", "1", "yes", "はい", "on"}, {"false", "0", "no", "いいえ", "off"}
 
 
-class UnknownProgram(ValueError):
+class ProgramError(ValueError):
+    """A request the clerk can correct (unknown setting, month outside the 年度, missing reason…); the
+    message is written for them."""
+
+
+class UnknownProgram(ProgramError):
     """No program has this id; the message lists the ids that exist."""
 
     def __init__(self, program_id: str, known: list[str]) -> None:
@@ -107,7 +112,7 @@ def parse_parameters(program_id: str, texts: Mapping[str, str]) -> dict[str, Any
     values = {}
     for name, text in texts.items():
         if name not in defaults:
-            raise ValueError(f"{program.title}に「{name}」という設定はありません。使えるもの: {', '.join(defaults)}")
+            raise ProgramError(f"{program.title}に「{name}」という設定はありません。使えるもの: {', '.join(defaults)}")
         values[name] = _typed_like(defaults[name], text.strip(), program.title, name)
     return values
 
@@ -116,7 +121,7 @@ def _typed_like(default: Any, text: str, title: str, name: str) -> Any:
     try:
         if isinstance(default, bool):
             if text.lower() not in _TRUE_WORDS | _FALSE_WORDS:
-                raise ValueError(text)
+                raise ProgramError(text)
             return text.lower() in _TRUE_WORDS
         if isinstance(default, int):
             return int(text)
@@ -125,7 +130,7 @@ def _typed_like(default: Any, text: str, title: str, name: str) -> Any:
         if isinstance(default, list):
             return [item.strip() for item in text.split(",") if item.strip()]
     except ValueError:
-        raise ValueError(f"{title}の「{name}」に「{text}」は使えません（既定値 {default} と同じ形で指定）。") from None
+        raise ProgramError(f"{title}の「{name}」に「{text}」は使えません（既定値 {default} と同じ形で指定）。") from None
     return text
 
 
@@ -138,7 +143,7 @@ def month_key(month: str | None) -> str | None:
         return None
     key = month.replace("-", "").replace("/", "")
     if not re.fullmatch(r"(19|20)\d{2}(0[1-9]|1[0-2])", key):
-        raise ValueError(f"月「{month}」が読めません。YYYY-MM の形で指定してください。")
+        raise ProgramError(f"月「{month}」が読めません。YYYY-MM の形で指定してください。")
     return key
 
 
@@ -184,7 +189,8 @@ def load_program_inputs(
     readers = {"receipts": workspace.receipts, "diagnoses": workspace.diagnoses, "drug_lines": workspace.drug_lines}
     for number, (table, read) in enumerate(readers.items()):
         progress(0.25 + 0.2 * number, f"レセプト（{months[0]}〜{months[1]}）を読み込んでいます")
-        claims[table] = read(months=months, limit=None if table in program.reads else 0)
+        claims[table] = (read(months=months, columns=program.reads[table]) if table in program.reads
+                        else read(months=months, limit=0))
     progress(0.9, "医薬品マスターと通知履歴を読み込んでいます")
     inputs = ProgramInputs(
         members=members,
@@ -217,14 +223,14 @@ def run_program(
     try:
         resolved = program.resolve({**office_parameters(workspace, program_id), **(params or {})})
     except KeyError as error:
-        raise ValueError(error.args[0]) from None
+        raise ProgramError(error.args[0]) from None
     month = month_key(month or (str(resolved.get(MONTH_PARAMETER) or "") or None))
     if MONTH_PARAMETER in resolved:
         resolved[MONTH_PARAMETER] = month or ""
     if program.monthly and month is None:
-        raise ValueError(f"{program.title}は月ごとの抽出です。対象の月を指定してください。")
+        raise ProgramError(f"{program.title}は月ごとの抽出です。対象の月を指定してください。")
     if month is not None and _fiscal_year_of(month) != fiscal_year:
-        raise ValueError(f"{month[:4]}年{int(month[4:])}月は{fiscal_year}年度ではありません。")
+        raise ProgramError(f"{month[:4]}年{int(month[4:])}月は{fiscal_year}年度ではありません。")
     inputs = load_program_inputs(workspace, program, fiscal_year, month, as_of, wrap_progress(progress, 0.0, 0.5),
                                  resolved)
     progress(0.5, f"{program.title}の対象者を抽出しています")
@@ -233,9 +239,7 @@ def run_program(
     candidates = _with_glyph_warnings(candidates, inputs.members)
     target_list = finish(program, candidates, inputs, fiscal_year, resolved, month)
     progress(0.95, "抽出結果を保存しています")
-    run_id = workspace.save_run(target_list)
-    progress(1.0, "完了")
-    return run_id, target_list
+    return workspace.save_run(target_list), target_list  # no progress call after saving: a cancel now would lose the run id
 
 
 def _fiscal_year_of(month: str) -> int:
@@ -277,7 +281,7 @@ def _latest_periods(members: pd.DataFrame, member_ids: pd.Series) -> pd.DataFram
 def exclude(workspace: Workspace, run_id: int, member_id: str, reason: str) -> None:
     """The clerk takes a member off a draft list, with a reason (kept and shown)."""
     if not reason or not reason.strip():
-        raise ValueError("除外の理由を入力してください。")
+        raise ProgramError("除外の理由を入力してください。")
     workspace.set_exclusion(run_id, member_id, reason.strip())
 
 
@@ -301,7 +305,7 @@ def explain_target(target_list: TargetList, member_id: str) -> list[str]:
     (for a list already loaded, as the review screen has it)."""
     rows = target_list.targets[target_list.targets["member_id"] == member_id]
     if rows.empty:
-        raise ValueError(f"この抽出結果に加入者番号 {member_id} はいません。")
+        raise ProgramError(f"この抽出結果に加入者番号 {member_id} はいません。")
     row = rows.iloc[0]
     lines = [f"{_title(target_list.program)}（{_period(target_list)}、基準日 {target_list.as_of:%Y-%m-%d}）",
              f"区分: {_text(row['tier'])}　順位: {_text(row['rank'])}", f"抽出理由: {row['reason']}",
@@ -338,6 +342,37 @@ def export_targets_xlsx(workspace: Workspace, run_id: int, path: Path) -> Path:
     return write_targets_xlsx(Path(path), members=members, conditions=conditions,
                               parameters=parameter_table(target_list), funnel=target_list.funnel,
                               detail_lines=target_list.detail_lines)
+
+
+def runs(workspace: Workspace, program_id: str | None = None) -> pd.DataFrame:
+    """Every saved run (of one program), newest first: run_id, program, 年度/月, status, counts."""
+    return workspace.runs(program_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunReview:
+    """What the review screen shows of a run: its status, the list, and the member table (MEMBER_COLUMNS
+    plus `excluded`)."""
+
+    run_id: int
+    status: str
+    target_list: TargetList
+    table: pd.DataFrame
+
+    @property
+    def title(self) -> str:
+        return get_program(self.target_list.program).title
+
+
+def review(workspace: Workspace, run_id: int) -> RunReview:
+    """A saved run with its members' names, ages and 所属所, for review."""
+    target_list = workspace.run(run_id)
+    saved = workspace.runs(target_list.program)
+    status = str(saved.loc[saved["run_id"] == run_id, "status"].iloc[0])
+    members = workspace.members(member_ids=target_list.targets["member_id"].tolist())
+    table = member_table(target_list, members, insured_label(workspace.union_info().union_type))
+    table["excluded"] = target_list.targets["excluded"].to_numpy(dtype=bool)
+    return RunReview(run_id, status, target_list, table)
 
 
 def member_table(target_list: TargetList, members: pd.DataFrame, insured: str) -> pd.DataFrame:

@@ -6,8 +6,13 @@ from typing import Any
 
 from dhdesk.core.programs import Extract, Program, chudan, generic, hokenshido, jinsho, jushin, mijushin, program_rules, tazai
 
-_DRUGS = frozenset({"receipts", "drug_lines"})
-_CLAIMS = frozenset({"receipts", "diagnoses", "drug_lines"})
+_KEYS = ("receipt_id", "member_id", "service_month", "claim_type")
+_RECEIPTS = (*_KEYS, "facility_code", "facility_name")
+_DIAGNOSES = (*_KEYS, "icd10", "disease_name", "is_suspected")
+_DRUG_CODES = (*_KEYS, "yj_code", "drug_code")
+_CLAIMS = {"receipts": _RECEIPTS, "diagnoses": _DIAGNOSES, "drug_lines": _DRUG_CODES}
+"""Programs that only match claims to code lists read these columns (差額通知 and 多剤 read every column)."""
+_DRUG_LINES = {"receipts": None, "drug_lines": None}
 
 
 def _program(program_id: str, extract: Extract, **options: Any) -> Program:
@@ -18,13 +23,14 @@ def _program(program_id: str, extract: Extract, **options: Any) -> Program:
 PROGRAMS: dict[str, Program] = {
     program.id: program
     for program in (
-        _program("hokenshido", hokenshido.extract, claims_months=12, months_parameter="medication_months", reads=_DRUGS),
+        _program("hokenshido", hokenshido.extract, claims_months=12, months_parameter="medication_months",
+                 reads={"receipts": _RECEIPTS, "drug_lines": _DRUG_CODES}),
         _program("jushin", jushin.extract, claims_from_fiscal_year_start=True, reads=_CLAIMS),
         _program("chudan", chudan.extract, claims_months=24, months_parameter="lookback_months", reads=_CLAIMS),
         _program("jinsho", jinsho.extract, claims_months=24, months_parameter="lookback_months", reads=_CLAIMS),
-        _program("mijushin", mijushin.extract, claims_months=0, reads=frozenset()),
-        _program("generic", generic.extract, monthly=True, claims_months=1, reads=_DRUGS),
-        _program("tazai", tazai.extract, monthly=True, claims_months=1, reads=_DRUGS),
+        _program("mijushin", mijushin.extract, claims_months=0, reads={}),
+        _program("generic", generic.extract, monthly=True, claims_months=1, reads=_DRUG_LINES),
+        _program("tazai", tazai.extract, monthly=True, claims_months=1, reads=_DRUG_LINES),
     )
 }
 """Keyed by the CLI id (`dhdesk targets WORKSPACE <id>`)."""
