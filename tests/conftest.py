@@ -1,14 +1,16 @@
 """Test-wide setup: headless Qt and per-test settings.
 
 `QT_QPA_PLATFORM=offscreen` must be set before anything imports Qt, otherwise the pytest process
-aborts on a machine without a display.
+aborts on a machine without a display. The offscreen screen is an office monitor (1600×1000,
+tests/offscreen_screen.json), not Qt's default 800×600, which is narrower than the main window may be.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={Path(__file__).with_name('offscreen_screen.json')}")
 
 import pytest  # noqa: E402
 

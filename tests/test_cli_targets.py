@@ -9,6 +9,7 @@ from test_services_programs import FAKE, MONTHLY, build
 
 from dhdesk.cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
 from dhdesk.core.programs import catalogue as programs_catalogue
+from dhdesk.store.workspace import Workspace
 
 
 @pytest.fixture(autouse=True)
@@ -74,3 +75,22 @@ def test_help_lists_targets(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "targets" in capsys.readouterr().out
+
+
+def test_approve_applies_exclusions_and_fixes_the_list(workspace_path, tmp_path, capsys):
+    main(["targets", str(workspace_path), "fake", "--fiscal-year", "2025", "-o", str(tmp_path / "t.xlsx")])
+    capsys.readouterr()
+    code = main(["approve", str(workspace_path), "1", "--exclude", "00000001=本人から辞退の連絡"])
+    assert code == EXIT_OK
+    assert "実行番号 1 を確定しました: 通知 " in capsys.readouterr().out
+    with Workspace.open(workspace_path) as ws:
+        targets = ws.run(1).targets.set_index("member_id")
+        assert ws.runs().set_index("run_id").loc[1, "status"] == "approved"
+    assert targets.loc["00000001", "excluded"] and targets.loc["00000001", "exclusion_reason"] == "本人から辞退の連絡"
+    assert main(["approve", str(workspace_path), "1"]) == EXIT_REFUSED  # a fixed list cannot be fixed again
+    assert capsys.readouterr().err
+
+
+def test_approve_refuses_a_malformed_exclusion(workspace_path, capsys):
+    assert main(["approve", str(workspace_path), "1", "--exclude", "00000001"]) == EXIT_USAGE
+    assert "加入者番号=理由" in capsys.readouterr().err

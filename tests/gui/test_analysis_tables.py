@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
 
+from dhdesk.core.analyses import AnalysisTable
 from dhdesk.gui.pages import analysis_tables
-from dhdesk.gui.pages.analysis_tables import format_figure, table_columns
+from dhdesk.gui.pages.analysis_tables import format_figure, table_chart, table_columns
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +77,33 @@ def test_selected_table_shows_headers_figures_and_notes(panel):
     assert panel.notes_label.text() == "\n".join(f"※ {note}" for note in table.notes)
 
 
+def test_a_table_the_plan_charts_shows_that_chart_under_it(panel):
+    table = next(t for t in panel.result.tables if t.key == "population_pyramid")
+    panel.select_table("population_pyramid")
+    assert panel.chart_view.isVisibleTo(panel)
+    axes = panel.chart_view.figure().axes[0]
+    bands = [b for b in table.table.iloc[:, 0] if b not in ("合計", "年齢不明")]
+    assert [label.get_text() for label in axes.get_yticklabels()] == bands
+    assert [text.get_text() for text in axes.get_legend().get_texts()] == ["組合員", "被扶養者"]
+
+
+def test_a_table_without_a_chart_hides_the_chart(panel):
+    panel.select_table("population_pyramid")
+    panel.select_table("cost_ranges")
+    assert not panel.chart_view.isVisibleTo(panel)
+    assert panel.chart_view.figure() is None
+
+
+def test_table_chart_names_the_series_after_the_unions_insured():
+    frame = pd.DataFrame({"年度": ["2024年度", "2025年度"], "被保険者 加入者数": [100, 110],
+                          "被扶養者 加入者数": [50, 40], "被保険者 平均年齢": [44.1, 44.6]})
+    figure = table_chart(AnalysisTable("membership_trend", "加入者数・平均年齢の推移", frame), "被保険者")
+    axes = figure.axes[0]
+    assert [t.get_text() for t in axes.get_legend().get_texts()] == ["被保険者 加入者数", "被扶養者 加入者数"]
+    assert [t.get_text() for t in axes.get_xticklabels()] == ["2024年度", "2025年度"]
+    assert table_chart(AnalysisTable("cost_ranges", "医療費レンジ", frame), "被保険者") is None
+
+
 def test_drill_down_lists_the_member_ids_of_a_label(panel):
     table = next(t for t in panel.result.tables if t.key == "cost_ranges")
     panel.select_table("cost_ranges")
@@ -129,3 +157,15 @@ def test_screenshot_shows_the_tables_tab_with_a_table(window, tables_workspace, 
     panel = window.pages["analysis"].tables_panel
     assert panel.isVisible()
     assert panel.result.tables[panel.table_list.currentRow()].key == TABLES_SHOWN
+
+
+def test_screenshot_shows_a_table_with_its_chart(window, tables_workspace, tmp_path):
+    from screenshots import CHART_SHOWN, SIZE, capture_analysis_chart
+
+    window.resize(*SIZE)
+    window.open_workspace(tables_workspace)
+    saved = capture_analysis_chart(window, tmp_path)
+    panel = window.pages["analysis"].tables_panel
+    assert saved.name == "analysis_chart.png" and saved.stat().st_size > 0
+    assert panel.result.tables[panel.table_list.currentRow()].key == CHART_SHOWN
+    assert panel.chart_view.figure() is not None

@@ -250,6 +250,8 @@ class MainWindow(QMainWindow):
         self.settings.set("window/state", self.saveState())
         self.settings.sync()
         self.runner.shutdown()
+        for page in self.pages.values():
+            page.keep_edits()
         self.session.close()
         event.accept()
         super().closeEvent(event)

@@ -9,35 +9,34 @@ addressee's name so a page that comes loose can be put back. Nothing of the word
 from __future__ import annotations
 
 import hashlib
-import re
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from itertools import accumulate
+from pathlib import Path
 from typing import BinaryIO
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, NextPageTemplate,
                                 PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle)
 
 from dhdesk.core.letters import Address, FieldsBlock, Letter, ReplySlip, TableBlock
+from dhdesk.core.progress import ProgressFn, no_progress
 from dhdesk.reports import fonts
 from dhdesk.reports.base import (HEADER_GREY, RULE_GREY, TABLE_CELL_PADDING, TABLE_HEAD_FILL, TABLE_STRIPE_FILL,
                                  BaseRenderer)
-from dhdesk.reports.glyphs import FALLBACK_CHAIN, UncoveredGlyphsError, coverage, uncovered
+from dhdesk.reports.glyphs import coverage, uncovered
+from dhdesk.reports.textfit import (PAGE_HEIGHT_MM, AddressOverflowError, PlacedLine, TextPart, draw_placed,
+                                    fit_lines, text_width, wrap)
+
+__all__ = ["AddressOverflowError", "LetterRenderer", "PlacedLine", "TextPart", "WindowSpec", "draw_placed",
+           "fit_lines", "layout_address", "render_letters", "text_width", "unprintable", "wrap", "write_letters"]
+"""The text-fitting names stay importable from here (labels_pdf and the tests use them); they live in textfit."""
 
 PAGE_WIDTH_MM = 210.0
-PAGE_HEIGHT_MM = 297.0
 FOLD_PANEL_MM = 99.0
 """A4 folded in three for 長3 (120×235 mm): panels of 99 mm; fold marks are printed at 99 and 198 mm."""
-
-MIN_SCALE = 0.5
-"""The address block shrinks down to half its normal size before giving up (at 5.5 pt addresses are still legible)."""
 
 
 @dataclass(frozen=True)
@@ -66,105 +65,6 @@ class WindowSpec:
         return found
 
 
-@dataclass(frozen=True)
-class PlacedLine:
-    """One drawn line: text, size in pt, and its box in mm from the sheet's top-left corner."""
-
-    text: str
-    size: float
-    left: float
-    top: float
-    width: float
-    height: float
-
-    @property
-    def right(self) -> float:
-        return self.left + self.width
-
-    @property
-    def bottom(self) -> float:
-        return self.top + self.height
-
-
-class AddressOverflowError(ValueError):
-    """An address too long for the window even at the smallest size."""
-
-
-@cache
-def _char_width(char: str) -> float:
-    """Width of one character at 1 pt in the first font of the chain that has it (CJK text has no kerning)."""
-    for font in FALLBACK_CHAIN:
-        if char in coverage(font):
-            return stringWidth(char, font, 1000) / 1000
-    raise UncoveredGlyphsError({char})
-
-
-def text_width(text: str, size: float) -> float:
-    """Width in pt, each character in the font that will print it."""
-    return size * sum(_char_width(char) for char in text)
-
-
-_NO_BREAK = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ\-－‐−ー―の]")
-_NO_LINE_START = set("、。，．・ー－）」』】〕ゝゞ々")
-
-
-@lru_cache(maxsize=8192)
-def wrap(text: str, size: float, width: float) -> tuple[str, ...]:
-    """Lines of at most `width` pt: break at a space in the second half of the line, else between any two
-    characters but not inside a number such as 「4-28-7」, and never before 、。） (禁則).
-
-    Cached: a batch wraps the same sender, notes and many of the same addresses again and again.
-    """
-    lines: list[str] = []
-    rest = text
-    while rest:
-        ends = list(accumulate(_char_width(char) * size for char in rest))
-        cut = max(bisect_right(ends, width + 1e-6), 1)
-        space = max(rest.rfind(" ", 0, cut + 1), rest.rfind("　", 0, cut + 1))
-        if cut < len(rest) and space > cut // 2:
-            cut = space
-        elif cut < len(rest):
-            back = cut
-            while back > 0 and _NO_BREAK.match(rest[back - 1]) and _NO_BREAK.match(rest[back]):
-                back -= 1
-            while 1 < back and rest[back] in _NO_LINE_START:
-                back -= 1
-            if back > cut // 2:
-                cut = back
-        lines.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip(" 　")
-    return tuple(lines) or ("",)
-
-
-@dataclass(frozen=True)
-class TextPart:
-    """A piece of the address block: text and its size at scale 1, and the space above it (in lines)."""
-
-    text: str
-    size: float
-    space_before: float = 0.0
-
-
-def fit_lines(parts: Sequence[TextPart], left: float, top: float, width: float, height: float,
-              leading: float = 1.3) -> list[PlacedLine]:
-    """Wrap and place `parts` in the box (mm), shrinking all of them together until they fit."""
-    scale = 1.0
-    while scale >= MIN_SCALE - 1e-9:
-        placed: list[PlacedLine] = []
-        y = top
-        for part in parts:
-            size = part.size * scale
-            line_height = size * leading / mm
-            y += part.space_before * line_height
-            for line in wrap(part.text, size, width * mm):
-                placed.append(PlacedLine(line, size, left, y, text_width(line, size) / mm, line_height))
-                y += line_height
-        if y <= top + height + 1e-6:
-            return placed
-        scale -= 0.05
-    raise AddressOverflowError(f"宛名が窓に収まりません: {parts[0].text}…")
-
-
 def layout_address(address: Address, confidential: str, window: WindowSpec) -> tuple[list[PlacedLine], PlacedLine]:
     """The address lines and the 親展 box, placed inside the window's padded area (mm, top-left origin)."""
     inner_left, inner_top = window.left + window.padding, window.top + window.padding
@@ -184,12 +84,6 @@ def layout_address(address: Address, confidential: str, window: WindowSpec) -> t
 def _form_name(kind: str, *parts: str) -> str:
     """A PDF form name for content drawn once and reused on every letter that shows the same thing."""
     return f"{kind}{hashlib.sha1(chr(0).join(parts).encode()).hexdigest()[:16]}"
-
-
-def draw_placed(canvas: Canvas, line: PlacedLine) -> None:
-    """Draw a placed line on an A4 canvas: its top in mm from the sheet's top, the baseline just under the ascent."""
-    BaseRenderer.draw_text(canvas, line.left * mm, (PAGE_HEIGHT_MM - line.top) * mm - line.size * 1.05, line.text,
-                           line.size)
 
 
 class _LetterStart(Flowable):
@@ -344,9 +238,13 @@ class LetterRenderer(BaseRenderer):
     sender_min_width_mm = 55.0
     gap_mm = 5.0
 
+    progress_every = 25
+    """Letters between two progress calls (a call may raise Cancelled: the build stops there)."""
+
     def __init__(self, letters: Sequence[Letter], window: WindowSpec | None = None, *,
-                 show_window: bool = False) -> None:
+                 show_window: bool = False, progress: ProgressFn = no_progress) -> None:
         super().__init__()
+        self.progress = progress
         self.letters = list(letters)
         self.window = window or WindowSpec()
         problems = self.window.problems()
@@ -396,6 +294,8 @@ class LetterRenderer(BaseRenderer):
 
     def draw_first_page(self, canvas: Canvas, index: int) -> None:
         letter = self.letters[index]
+        if index % self.progress_every == 0:
+            self.progress(index / len(self.letters), f"通知文を作成しています（{index:,}/{len(self.letters):,}通）")
         self._current = index
         lines, mark = layout_address(letter.address, letter.confidential, self.window)
         self.address_layouts.append(lines)
@@ -581,6 +481,20 @@ class LetterRenderer(BaseRenderer):
 def render_letters(letters: Sequence[Letter], window: WindowSpec | None = None, *, show_window: bool = False) -> bytes:
     """One PDF, letters in list order, each starting on a new page."""
     return LetterRenderer(letters, window, show_window=show_window).render()
+
+
+def write_letters(letters: Sequence[Letter], path: Path, window: WindowSpec | None = None, *,
+                  progress: ProgressFn = no_progress) -> Path:
+    """Write the letters' PDF to `path` (a module-level function, so a worker process can run it for one
+    part of a big batch); the file is complete when this returns, and removed when it fails."""
+    path = Path(path)
+    try:
+        with path.open("wb") as out:
+            LetterRenderer(letters, window, progress=progress).write(out)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def unprintable(letters: Iterable[Letter]) -> dict[str, set[str]]:

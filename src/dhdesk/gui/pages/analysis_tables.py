@@ -1,10 +1,15 @@
-"""The 分析表 tab of the 分析 screen: every data-health table of a 年度, its notes, drill-down and xlsx."""
+"""The 分析表 tab of the 分析 screen: every data-health table of a 年度, its chart, notes, drill-down and xlsx.
+
+A table the plan draws (人口ピラミッド, 医療費の推移, …) shows the very chart the PDF prints: the plan's
+figure list (core.plan.document.FIGURES) drawn by reports.figures.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 import pandas as pd
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
@@ -21,9 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dhdesk.core.analyses import AnalysisTable
+from dhdesk.core.plan import FigureBlock
+from dhdesk.core.plan.document import FIGURES
+from dhdesk.core.union import insured_label
+from dhdesk.gui.chart_view import ChartView
 from dhdesk.gui.pages.base import PageContext
 from dhdesk.gui.table_model import ColumnSpec, DataFrameModel, is_missing
 from dhdesk.gui.table_view import DataTableView
+from dhdesk.reports.figures import draw
 from dhdesk.services import analyses, workspaces
 
 XLSX_FILTER = "Excelファイル (*.xlsx)"
@@ -53,6 +64,18 @@ def table_columns(table: pd.DataFrame) -> list[ColumnSpec]:
         numeric = pd.api.types.infer_dtype(table[name], skipna=True) in _NUMBER_KINDS
         specs.append(ColumnSpec(str(name), str(name), format_figure, _RIGHT if numeric else _LEFT))
     return specs
+
+
+def table_chart(table: AnalysisTable, insured: str) -> Figure | None:
+    """The chart the plan prints for this table (None when the plan draws none), `insured` being
+    組合員 or 被保険者 as the table's columns say."""
+    entries = FIGURES.get(table.key)
+    if not entries:
+        return None
+    chart, caption, options = entries[0]
+    options = {name: tuple(c.format(insured=insured) for c in value) if name == "columns" and value != "*" else value
+               for name, value in options.items()}
+    return draw(FigureBlock(caption, chart, table, options))
 
 
 def ask_save_path(parent: QWidget, suggested: Path) -> Path | None:
@@ -98,6 +121,8 @@ class AnalysisTablesPanel(QWidget):
         self.title_label.setWordWrap(True)
         self.table_model = DataFrameModel()
         self.table_view = DataTableView(self.table_model, sortable=False)
+        self.chart_view = ChartView()
+        self.chart_view.hide()
         self.notes_label = QLabel("")
         self.notes_label.setWordWrap(True)
         self.notes_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -125,9 +150,11 @@ class AnalysisTablesPanel(QWidget):
         lower_layout.addWidget(self.drill, 1)
         self.detail_split = detail_split = QSplitter(Qt.Orientation.Vertical)
         detail_split.addWidget(self.table_view)
+        detail_split.addWidget(self.chart_view)
         detail_split.addWidget(lower)
         detail_split.setStretchFactor(0, 3)
-        detail_split.setStretchFactor(1, 2)
+        detail_split.setStretchFactor(1, 3)
+        detail_split.setStretchFactor(2, 2)
         detail_split.setChildrenCollapsible(False)
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
@@ -237,6 +264,8 @@ class AnalysisTablesPanel(QWidget):
             self.title_label.setText("")
             self.table_model.set_frame(pd.DataFrame())
             self.notes_label.setText("")
+            self.chart_view.set_figure(None)
+            self.chart_view.hide()
             self.drill.hide()
             self.drill_combo.blockSignals(False)
             return
@@ -244,23 +273,37 @@ class AnalysisTablesPanel(QWidget):
         self.title_label.setText(f"{table.title}{section}")
         self.table_model.set_frame(table.table, table_columns(table.table))
         self.table_view.resizeColumnsToContents()
-        self._fit_table_height()
+        self._show_chart(table)
         self.notes_label.setText("\n".join(f"※ {note}" for note in table.notes))
         for label, ids in table.member_ids.items():
             self.drill_combo.addItem(f"{label}({len(ids):,}人)", label)
         self.drill_combo.blockSignals(False)
         self.drill.setVisible(bool(table.member_ids))
+        self._fit_table_height()
         self._show_members()
 
+    def _show_chart(self, table: AnalysisTable) -> None:
+        ws = self.context.session.workspace
+        figure = table_chart(table, insured_label(ws.union_info().union_type)) if ws is not None else None
+        self.chart_view.set_figure(figure)
+        self.chart_view.setVisible(figure is not None)
+
     def _fit_table_height(self) -> None:
-        """Give a short table just the height it needs, so its notes and drill-down get the rest."""
+        """Give a short table just the height it needs; with a chart, the table gets at most a third and
+        the notes and drill-down what they need, so the chart is tall enough to read."""
         rows = sum(self.table_view.rowHeight(r) for r in range(self.table_model.rowCount()))
         header = self.table_view.horizontalHeader().sizeHint().height()
         scroll_bar = self.table_view.horizontalScrollBar().sizeHint().height()
         needed = header + rows + scroll_bar + 2 * self.table_view.frameWidth() + 4
         total = sum(self.detail_split.sizes()) or self.detail_split.height()
-        table_height = min(needed, int(total * 0.7))
-        self.detail_split.setSizes([table_height, max(total - table_height, 1)])
+        if not self.chart_view.isVisibleTo(self):
+            table_height = min(needed, int(total * 0.7))
+            self.detail_split.setSizes([table_height, 0, max(total - table_height, 1)])
+            return
+        table_height = min(needed, int(total * 0.35))
+        notes = self.notes_label.heightForWidth(max(self.notes_label.width(), 200)) + 8
+        lower = min(max(notes, 160 if self.drill.isVisibleTo(self) else 0), int(total * 0.3))
+        self.detail_split.setSizes([table_height, max(total - table_height - lower, 1), lower])
 
     def _show_members(self) -> None:
         row = self.table_list.currentRow()

@@ -64,6 +64,9 @@ class Page(QWidget):
     def refresh(self) -> None:
         """Re-read what the page shows from the open workspace (override)."""
 
+    def keep_edits(self) -> None:
+        """Store what the clerk typed but did not save yet (override); called before the workspace closes."""
+
 
 def scrolling(widget: QWidget) -> QScrollArea:
     """`widget` inside a frameless scroll area (long pages on small laptop screens)."""

@@ -1,32 +1,65 @@
-"""通知・発送: mailing lists, window-envelope letters and labels (readiness until mailing arrives)."""
+"""通知・発送 screen: print an approved list's letters, edit their wording, the send history and its effect.
+
+Four tabs in the order a clerk works: 発送 (list → route → preview → 作成), 文面の編集, 発送履歴
+(再印刷・取消) and 効果測定. A batch printed or cancelled in one tab refreshes the others.
+"""
 
 from __future__ import annotations
 
-from dhdesk.gui.pages.readiness import Need, ReadinessPage, letterhead, members_found
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
+
+from dhdesk.gui.pages.base import Page, PageContext
+from dhdesk.gui.pages.notices_effect import EffectPanel
+from dhdesk.gui.pages.notices_history import HistoryPanel
+from dhdesk.gui.pages.notices_send import SendPanel
+from dhdesk.gui.pages.notices_template import TemplatePanel
 
 
-class NoticesPage(ReadinessPage):
+class NoticesPage(Page):
     title = "通知・発送"
-    explanation = "確定した対象者一覧から、宛名リスト・通知文・宛名ラベルを作り、発送の記録を残して効果を測ります。"
-    plans = (
-        "宛名リスト(Excel): 郵便番号順(自宅直送)または所属所ごと(所属所経由)",
-        "通知文(PDF, A4): 長3窓付き封筒の窓に宛名が収まる配置、組合のレターヘッド、親展、和暦の日付",
-        "宛名ラベル(PDF): A4 12面・24面",
-        "印刷前の文字チェック: 氏名・住所の外字が正しく印刷できるかを確かめます",
-        "発送の記録と効果測定: 通知の数か月後に、受診・服薬・切り替えがあったかを集計します",
-    )
-    needs = (
-        Need(
-            "組合のレターヘッド",
-            "通知文の差出人として印刷されます",
-            letterhead,
-            missing="郵便番号・住所・電話のいずれかが未入力です。「設定」で入力してください",
-        ),
-        Need("加入者台帳(住所)", "宛名・郵便番号・所属所として印刷されます", members_found),
-        Need(
-            "確定した対象者一覧",
-            "通知を送る相手です",
-            lambda _have: None,
-            missing="「対象者抽出」で確定すると、ここで使えるようになります",
-        ),
-    )
+    explanation = ("確定した対象者リストから、通知文(長3窓付き封筒用)・宛名ラベル・発送リスト・控えを作り、"
+                   "発送を記録します。記録した発送は再印刷・取消ができ、数か月後に効果(受診率・切替率)を測れます。")
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.letterhead_label = QLabel("")
+        self.letterhead_label.setWordWrap(True)
+        self.letterhead_label.setProperty("role", "missing")
+        self.letterhead_label.hide()
+        self.send_panel = SendPanel(context)
+        self.template_panel = TemplatePanel(context)
+        self.history_panel = HistoryPanel(context)
+        self.effect_panel = EffectPanel(context)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.send_panel, "発送")
+        self.tabs.addTab(self.template_panel, "文面の編集")
+        self.tabs.addTab(self.history_panel, "発送履歴")
+        self.tabs.addTab(self.effect_panel, "効果測定")
+        self.send_panel.batch_printed.connect(lambda _batch: self._batches_changed(self.send_panel))
+        self.history_panel.batches_changed.connect(lambda: self._batches_changed(self.history_panel))
+        self.template_panel.template_changed.connect(self.send_panel.template_changed)
+        self.body.addWidget(self.letterhead_label)
+        self.body.addWidget(self.tabs, 1)
+
+    def refresh(self) -> None:
+        ws = self.workspace
+        union = ws.union_info() if ws is not None else None
+        missing = [name for name, value in (("郵便番号", union.postal_code), ("住所", union.address),
+                                            ("電話", union.phone)) if not value] if union is not None else []
+        self.letterhead_label.setText(
+            f"差出人(組合のレターヘッド)の{'・'.join(missing)}が未入力です。「設定」で入力すると通知文に印刷されます。")
+        self.letterhead_label.setVisible(bool(missing))
+        for panel in (self.send_panel, self.template_panel, self.history_panel, self.effect_panel):
+            panel.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Lists approved on 対象者抽出 since the last visit appear without reopening the workspace."""
+        super().showEvent(event)
+        if not event.spontaneous():
+            self.refresh()
+
+    def _batches_changed(self, source: QWidget) -> None:
+        for panel in (self.send_panel, self.history_panel, self.effect_panel):
+            if panel is not source:
+                panel.refresh()
