@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu, QStackedWidget, QWidget
 
 from dhdesk.gui import messages
+from dhdesk.gui.collector import GuiThreadCollector
 from dhdesk.gui.dialogs.new_workspace import FILE_FILTER, NewWorkspaceDialog
 from dhdesk.gui.pages.analysis import AnalysisPage
 from dhdesk.gui.pages.base import Page, PageContext, WindowActions
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(STYLE_SHEET)
         self.resize(1200, 780)
         self.session = WorkspaceSession(self)
+        self.collector = GuiThreadCollector(self)
         self.runner = TaskRunner(self)
         self.progress = ProgressPresenter(self.runner, self)
         self.window_actions = self._make_actions()
@@ -253,5 +255,6 @@ class MainWindow(QMainWindow):
         for page in self.pages.values():
             page.keep_edits()
         self.session.close()
+        self.collector.stop()
         event.accept()
         super().closeEvent(event)
