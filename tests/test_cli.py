@@ -106,7 +106,8 @@ def test_demo_writes_the_office_files_and_a_workspace(tmp_path, capsys):
     assert (received / "レセプト" / "レセプト.csv").exists()
     assert (tmp_path / "demo.dhdesk").exists()
     assert sorted(p.name for p in (tmp_path / "出力").iterdir()) == [
-        "階層化_2024年度.csv", "階層化_2025年度.csv", "階層化の概要_2024年度.pdf", "階層化の概要_2025年度.pdf",
+        "階層化_2023年度.csv", "階層化_2024年度.csv", "階層化_2025年度.csv",
+        "階層化の概要_2023年度.pdf", "階層化の概要_2024年度.pdf", "階層化の概要_2025年度.pdf",
     ]
     assert "みなと市町村職員共済組合" in capsys.readouterr().out
 

@@ -66,3 +66,68 @@ def test_without_workspace_editing_is_disabled(window):
     assert not page.save_union_button.isEnabled()
     assert not page.backup_button.isEnabled()
     assert page.union_message.text() == "ワークスペースを開くと編集できます。"
+
+
+# ── 判定基準 (事務所設定) ───────────────────────────────────────────────────────
+
+SBP = "hokenshido.risk.bp.sbp"
+
+
+def _rules_box(window, demo_workspace):
+    window.open_workspace(demo_workspace)
+    box = window.show_page("settings").rules_box
+    box.rule_combo.setCurrentIndex(box.rule_combo.findData("tokutei_4ki"))
+    return box
+
+
+def test_rules_section_lists_every_threshold_of_the_rule_sets(window, demo_workspace):
+    from dhdesk.core.rules import load_ruleset
+
+    box = _rules_box(window, demo_workspace)
+    ids = [box.rule_combo.itemData(i) for i in range(box.rule_combo.count())]
+    assert sorted(ids) == ["jushin_kankoku", "tokutei_3ki", "tokutei_4ki"]
+    assert box.model.rowCount() == len(load_ruleset("tokutei_4ki").thresholds)
+    row = box.model.frame.set_index("threshold_id").loc[SBP]
+    assert (row["official"], row["value"], row["reason"]) == ("130mmHg", "130mmHg", "")
+    assert box.differences_label.text() == "公式の値との違いはありません(すべて公式の値で判定します)。"
+
+
+def test_an_office_value_is_saved_with_its_reason_shown_as_a_difference_and_reset(window, demo_workspace):
+    from dhdesk.services import rulesets
+
+    box = _rules_box(window, demo_workspace)
+    box.select_threshold(SBP)
+    assert box.value_edit.text() == "130"
+    box.value_edit.setText("135")
+    box.reason_edit.setText("重点化のため")
+    box.save_button.click()
+    assert box.message.text() == "保存しました。"
+    row = box.model.frame.set_index("threshold_id").loc[SBP]
+    assert (row["value"], bool(row["overridden"]), row["reason"]) == ("135mmHg", True, "重点化のため")
+    assert "公式 130mmHg以上 → 事務所設定 135mmHg以上（理由: 重点化のため）" in box.differences_label.text()
+    assert box.differences_label.text().startswith("公式の値との違い（1件）")
+    assert rulesets.rule_sets(window.session.workspace, 2025).stratification.threshold(SBP).value == 135.0
+
+    box.select_threshold(SBP)
+    box.reset_button.click()
+    assert box.message.text() == "既定(公式の値)に戻しました。"
+    assert rulesets.rule_sets(window.session.workspace, 2025).override_count == 0
+
+
+def test_an_office_value_without_reason_or_number_is_refused(window, demo_workspace):
+    box = _rules_box(window, demo_workspace)
+    box.select_threshold(SBP)
+    box.value_edit.setText("135")
+    box.save_button.click()
+    assert box.message.text().startswith("事務所設定には理由を入力してください")
+    box.value_edit.setText("百三十五")
+    box.reason_edit.setText("理由")
+    box.save_button.click()
+    assert box.message.text() == "事務所の値は数値で入力してください。"
+    assert window.session.workspace.get_setting("rules.overrides.tokutei_4ki") is None
+
+
+def test_without_workspace_the_official_values_are_shown_read_only(window):
+    box = window.show_page("settings").rules_box
+    assert box.model.rowCount() > 0 and not box.save_button.isEnabled()
+    assert box.message.text() == "ワークスペースを開くと編集できます。"

@@ -11,7 +11,7 @@ import pandas as pd
 from dhdesk.core.fields import CHECKUPS
 from dhdesk.core.issues import Issue, Severity
 from dhdesk.core.progress import ProgressFn, no_progress
-from dhdesk.core.rules import RuleSet, load_ruleset
+from dhdesk.core.rules import RuleSet, RuleSetError, stratification_rules
 from dhdesk.core.rules.explain import explain_row
 from dhdesk.core.rules.judgement import MEMBER_TABLE_LABELS, judge, output_table
 from dhdesk.core.rules.metabo import METABO_LEVELS
@@ -21,28 +21,27 @@ from dhdesk.core.summaries.stratification import StratificationSummary, build_st
 from dhdesk.io.canonical import read_canonical
 from dhdesk.io.exports import write_csv
 from dhdesk.reports.stratification_pdf import StratificationSummaryRenderer
+from dhdesk.services.rulesets import RulesInForce, official_rule_sets, rule_sets
 from dhdesk.store.workspace import Workspace
 
-RULE_ID = "tokutei_4ki"
-REFERRAL_RULE_ID = "jushin_kankoku"
+RULE_LABEL_COLUMN = "判定基準"
+"""The CSV column naming the rule set, its version and the office values a result was judged with."""
 
 
 def rules_for(fiscal_year: int) -> RuleSet:
-    """The official rule set covering `fiscal_year` (第4期 for FY2024–2029)."""
-    rules = load_ruleset(RULE_ID)
-    if not rules.covers(fiscal_year):
-        raise ValueError(f"{fiscal_year}年度に使える階層化の基準がありません（{rules.title} は対象外の年度です）。")
-    return rules
+    """The official rule set covering `fiscal_year` (第3期 FY2018–2023, 第4期 FY2024–2029).
+
+    Raises RuleSetError (a ValueError) naming the years covered for any other year.
+    """
+    return stratification_rules(fiscal_year)
 
 
 def rules_for_or_none(fiscal_year: int) -> RuleSet | None:
-    """The rule set covering `fiscal_year`, or None for years before 第4期."""
-    rules = load_ruleset(RULE_ID)
-    return rules if rules.covers(fiscal_year) else None
-
-
-def rule_label(rules: RuleSet) -> str:
-    return f"{rules.title}（{rules.id} 版 {rules.version}）"
+    """The rule set covering `fiscal_year`, or None for years no shipped rule set covers."""
+    try:
+        return stratification_rules(fiscal_year)
+    except RuleSetError:
+        return None
 
 
 def level_counts(judged: pd.DataFrame) -> dict[str, int]:
@@ -77,14 +76,14 @@ def stratify_file(
     Cells that cannot be read are reported and treated as not measured, so every input row still
     gets its row (often 判定不能, with the item named); a file without a required column is refused.
     """
-    rules = rules_for(fiscal_year)
+    rules = official_rule_sets(fiscal_year)
     progress(0.0, "健診結果を読み込んでいます")
     checkups, issues = read_canonical(Path(path), CHECKUPS)
     missing_columns = [i for i in issues if i.severity is Severity.ERROR and i.row is None]
     if missing_columns:
         return StratifyFileResult(False, None, 0, {}, issues)
     progress(0.4, "階層化・メタボ判定をしています")
-    judged = judge(checkups, fiscal_year, rules, load_ruleset(REFERRAL_RULE_ID))
+    judged = judge(checkups, fiscal_year, rules.stratification, rules.referral)
     progress(0.8, "結果を書き出しています")
     write_csv(output_table(checkups, judged), Path(out_path))
     progress(1.0, "完了")
@@ -93,14 +92,28 @@ def stratify_file(
 
 @dataclass(frozen=True)
 class StratificationResult:
-    """A 年度 of a workspace judged: one row per checkup, counts by 本人/家族, and explanations."""
+    """A 年度 of a workspace judged: one row per checkup, counts by 本人/家族, and explanations.
+
+    `rules_in_force` is what the run used, office values included; `rules_in_force.record()` is
+    what to keep to repeat the run (`stratify_workspace(..., rules=RulesInForce.from_record(r))`).
+    """
 
     fiscal_year: int
-    rules: RuleSet
+    rules_in_force: RulesInForce
     table: pd.DataFrame
     counts: pd.DataFrame
     checkups: pd.DataFrame
     judged: pd.DataFrame
+
+    @property
+    def rules(self) -> RuleSet:
+        """The 階層化・メタボ判定 rule set used (office values applied)."""
+        return self.rules_in_force.stratification
+
+    @property
+    def rule_text(self) -> str:
+        """「判定基準: 第4期 …（tokutei_4ki 版 2024.1）・事務所設定あり（1件）」 for the screen."""
+        return f"{RULE_LABEL_COLUMN}: {self.rules_in_force.label}"
 
     def explain(self, member_id: str) -> str:
         """理由 of a member's checkup(s) this 年度, values and cut-offs included."""
@@ -119,16 +132,20 @@ class StratificationResult:
 
 
 def stratify_workspace(
-    workspace: Workspace, fiscal_year: int, *, progress: ProgressFn = no_progress
+    workspace: Workspace, fiscal_year: int, *, rules: RulesInForce | None = None, progress: ProgressFn = no_progress
 ) -> StratificationResult:
-    """Judge every checkup of `fiscal_year` in the workspace, joined to the roster for 本人/家族 and 氏名."""
-    rules = rules_for(fiscal_year)
+    """Judge every checkup of `fiscal_year` in the workspace, joined to the roster for 本人/家族 and 氏名.
+
+    `rules` defaults to the rule sets in force with the office values (`rulesets.rule_sets`); pass
+    `RulesInForce.from_record(...)` to repeat a past run with the versions and values it recorded.
+    """
+    rules = rules if rules is not None else rule_sets(workspace, fiscal_year)
     progress(0.0, f"{fiscal_year}年度の健診結果を読み込んでいます")
     checkups = workspace.checkups(fiscal_year).reset_index(drop=True)
     roster = _roster_on(workspace, date(fiscal_year, 4, 1), checkups)
     relation_labels = {1: insured_label(workspace.union_info().union_type), 2: DEPENDANT_LABEL}
     progress(0.3, "階層化・メタボ判定をしています")
-    judged = judge(checkups, fiscal_year, rules, load_ruleset(REFERRAL_RULE_ID))
+    judged = judge(checkups, fiscal_year, rules.stratification, rules.referral)
     progress(0.9, "集計しています")
     table = pd.DataFrame(
         {
@@ -175,7 +192,7 @@ def summary_of(result: StratificationResult, union: UnionInfo, *, today: date | 
         result.table,
         union_name=union.name,
         fiscal_year=result.fiscal_year,
-        rule_label=rule_label(result.rules),
+        rule_label="。".join([result.rules_in_force.label, *result.rules_in_force.differences()]),
         generated_on=today or date.today(),
         sources=[f"{s.short}: {s.document}" for s in result.rules.sources],
         insured_label=insured_label(union.union_type),
@@ -183,8 +200,13 @@ def summary_of(result: StratificationResult, union: UnionInfo, *, today: date | 
 
 
 def write_table_csv(result: StratificationResult, out_path: Path) -> Path:
-    """The per-member result of a workspace 年度 as CSV (UTF-8 BOM), Japanese headers."""
+    """The per-member result of a workspace 年度 as CSV (UTF-8 BOM), Japanese headers.
+
+    The last column names the rule set, version and office values on every row, so a copied
+    or filtered extract still says how it was judged.
+    """
     table = result.table[list(MEMBER_TABLE_LABELS)].rename(columns=MEMBER_TABLE_LABELS)
+    table[RULE_LABEL_COLUMN] = pd.Series(result.rules_in_force.label, index=table.index, dtype="string")
     return write_csv(table, Path(out_path))
 
 

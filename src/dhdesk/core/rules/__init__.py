@@ -12,6 +12,7 @@ from dhdesk.core.rules.ruleset import (
     Threshold,
     load_ruleset,
 )
+from dhdesk.core.rules.versions import load_version, referral_rules, stratification_rules
 
 __all__ = [
     "Comparison",
@@ -22,4 +23,7 @@ __all__ = [
     "Source",
     "Threshold",
     "load_ruleset",
+    "load_version",
+    "referral_rules",
+    "stratification_rules",
 ]

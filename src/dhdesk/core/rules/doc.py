@@ -6,6 +6,7 @@ Regenerate with `python -m dhdesk.core.rules.doc > docs/rules.md`; a test checks
 from __future__ import annotations
 
 from dhdesk.core.rules.ruleset import RuleSet, load_ruleset
+from dhdesk.core.rules.versions import REFERRAL_RULE_IDS, STRATIFICATION_RULE_IDS
 
 _INTRO = """\
 # 判定基準 (rules as implemented)
@@ -38,6 +39,22 @@ before they are compared.
 腹囲 at or above the cut-off is required. Risks: 血糖 (空腹時血糖; without it 随時血糖; with no blood
 glucose at all HbA1c) or 服薬_血糖; 脂質 (中性脂肪, fasting or not, or HDL) or 服薬_脂質; 血圧 or 服薬_血圧.
 2 or more → 基準該当, 1 → 予備群該当, 0 or 腹囲 below the cut-off → 非該当; 判定不能 by the same rule.
+
+## 年度ごとのルールセット、版、事務所設定
+
+- The rule set is chosen by the checkup's 年度: `tokutei_3ki` (第3期) for FY2018–2023, `tokutei_4ki`
+  (第4期) for FY2024–2029; `dhdesk stratify --fiscal-year 2023` and the workspace both use 第3期 for 2023.
+  The 受診勧奨判定値 are shipped for 第4期 only; an earlier 年度 is judged with them and every result says so.
+- 第3期 differs from 第4期 in one cut-off: 中性脂肪 had a single criterion, 150mg/dl 「空腹時・非空腹時を問わない」,
+  so a 随時中性脂肪 (used only without a 空腹時 value) counts at 150 instead of 175. The 喫煙 question had two
+  answers (1 はい, 2 いいえ); only はい counts in both periods. Everything else is the same (sources below).
+- Versions (版): a rule file keeps its name while current. When a rule changes, the old file is kept
+  beside it as `<id>-<version>.toml` (e.g. `tokutei_4ki-2024.1.toml`) and the current file gets a new `version`.
+  A result records the id, version and office values it used, and `rulesets.rule_set_for(id, version,
+  overrides)` rebuilds exactly that rule set to repeat the run.
+- 事務所設定 (office overrides) change a threshold's value in one workspace only, with a reason; they are
+  stored under the setting `rules.overrides.<id>`, listed in 設定 → 判定基準 beside the official value,
+  shown in every explanation (「事務所設定; 公式 …」) and stated on every result (「事務所設定あり（n件）」).
 """
 
 _REFERRAL_INTRO = """\
@@ -77,7 +94,9 @@ def _section(rules: RuleSet) -> str:
 
 def render_rules_markdown() -> str:
     """The whole docs/rules.md text."""
-    return "\n".join([_INTRO, _section(load_ruleset("tokutei_4ki")), _REFERRAL_INTRO, _section(load_ruleset("jushin_kankoku"))])
+    stratification = [_section(load_ruleset(rule_id)) for rule_id in reversed(STRATIFICATION_RULE_IDS)]
+    referral = [_section(load_ruleset(rule_id)) for rule_id in reversed(REFERRAL_RULE_IDS)]
+    return "\n".join([_INTRO, *stratification, _REFERRAL_INTRO, *referral])
 
 
 if __name__ == "__main__":

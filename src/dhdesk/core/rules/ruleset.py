@@ -232,7 +232,8 @@ class RuleSet:
 def load_ruleset(rule_id: str = "tokutei_4ki") -> RuleSet:
     """The official rule set shipped in `resources/rules/<rule_id>.toml`."""
     folder = resources.files("dhdesk") / "resources" / "rules"
-    available = sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+    # `<id>-<version>.toml` files are superseded versions (core.rules.versions), not rule sets of their own.
+    available = sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml") and "-" not in p.name)
     if rule_id not in available:
         raise RuleSetError(f"ルールセット '{rule_id}' はありません。利用できるもの: {', '.join(available)}")
     rules = RuleSet.from_toml((folder / f"{rule_id}.toml").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""設定: the union's details (letterhead), backups of the workspace, and the UI preferences."""
+"""設定: the union's details (letterhead), 判定基準 (office overrides), backups, and the UI preferences."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from dhdesk.gui.fonts import apply_app_font
 from dhdesk.gui.pages.base import Page, PageContext, scrolling
+from dhdesk.gui.pages.rules_settings import RulesSettingsBox
 from dhdesk.gui.settings import int_range
 from dhdesk.gui.table_model import ColumnSpec, DataFrameModel, is_missing
 from dhdesk.gui.table_view import DataTableView
@@ -75,7 +76,7 @@ class PreferencesPage(Page):
     """Union details are saved to the workspace; UI preferences to QSettings as soon as they change."""
 
     title = "設定"
-    explanation = "組合の情報(通知文のレターヘッドに印刷されます)、ワークスペースのバックアップ、画面の設定です。"
+    explanation = "組合の情報(通知文のレターヘッドに印刷されます)、判定基準の事務所設定、ワークスペースのバックアップ、画面の設定です。"
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -91,6 +92,9 @@ class PreferencesPage(Page):
         union_row.addWidget(self.union_message, 1)
         union_row.addWidget(self.save_union_button)
         union_layout.addLayout(union_row)
+
+        self.rules_box = RulesSettingsBox()
+        self.rules_box.changed.connect(context.session.notify_changed)
 
         self.backup_folder_label = QLabel("")
         self.backup_folder_label.setWordWrap(True)
@@ -133,6 +137,7 @@ class PreferencesPage(Page):
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(union_box)
+        column.addWidget(self.rules_box)
         column.addWidget(backup_box)
         column.addWidget(prefs_box)
         column.addStretch(1)
@@ -145,6 +150,7 @@ class PreferencesPage(Page):
         self.union_message.setText("" if ws is not None else "ワークスペースを開くと編集できます。")
         if ws is not None:
             self.union_form.set_value(ws.union_info())
+        self.rules_box.set_workspace(ws)
         self._show_backups()
 
     def save_union(self) -> None:
