@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 
@@ -10,6 +11,7 @@ import pytest
 
 from dhdesk.core.programs import Program, ProgramInputs
 from dhdesk.core.programs.hokenshido import extract
+from dhdesk.core.rules import load_ruleset
 from dhdesk.core.synthetic import generate_union
 from program_rows import history, members, person, program_inputs
 from typed_rows import checkups
@@ -121,3 +123,13 @@ def test_an_unmeasured_item_that_cannot_change_the_level_shows_the_count_as_at_l
     result = run([person("a", **ACTIVE, fbg=None, hba1c=None)])
     assert result.targets["tier"].iloc[0] == "積極的支援"
     assert result.targets["reason"].iloc[0] == "積極的支援: 腹囲 90.0cm・追加リスク2以上"
+
+
+def test_the_rule_set_in_force_with_an_office_override_decides():
+    official = run([person("a", waist=84.0, sbp=130.0)])
+    assert official.targets.empty
+    office = load_ruleset("tokutei_4ki").with_overrides({"hokenshido.step1.waist.male": 84.0})
+    inputs = program_inputs(members(["a"]), checkups(person("a", waist=84.0, sbp=130.0)))
+    result = extract(dataclasses.replace(inputs, stratification_rules=office), FY, PARAMS)
+    assert list(result.targets["tier"]) == ["動機付け支援"]
+    assert "事務所設定" in " ".join(result.targets["explanation"].iloc[0])

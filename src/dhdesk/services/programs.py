@@ -26,6 +26,7 @@ from dhdesk.core.rules.measures import ymd
 from dhdesk.core.union import DEPENDANT_LABEL, insured_label
 from dhdesk.reports import glyphs
 from dhdesk.reports.targets_xlsx import write_targets_xlsx
+from dhdesk.services import rulesets
 from dhdesk.store.workspace import Workspace
 
 MONTH_PARAMETER = "month"
@@ -192,6 +193,7 @@ def load_program_inputs(
         claims[table] = (read(months=months, columns=program.reads[table]) if table in program.reads
                         else read(months=months, limit=0))
     progress(0.9, "医薬品マスターと通知履歴を読み込んでいます")
+    in_force = rulesets.rule_sets(workspace, fiscal_year)
     inputs = ProgramInputs(
         members=members,
         checkups=checkups,
@@ -200,6 +202,8 @@ def load_program_inputs(
         history=workspace.notice_history(),
         as_of=as_of,
         insured_label=insured_label(workspace.union_info().union_type),
+        stratification_rules=in_force.stratification,
+        referral_rules=in_force.referral,
     )
     progress(1.0, "読み込みました")
     return inputs

@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from dhdesk.core.rules import RuleSet
+
 CANDIDATE_COLUMNS: dict[str, str] = {
     "member_id": "加入者番号",
     "tier": "区分",
@@ -80,6 +82,10 @@ class ProgramInputs:
     history: pd.DataFrame
     as_of: date
     insured_label: str = "組合員"
+    stratification_rules: RuleSet | None = None
+    """The 階層化 rule set in force for the 年度 with the office's overrides; None = the official one."""
+    referral_rules: RuleSet | None = None
+    """The 受診勧奨判定値 in force with the office's overrides; None = the official ones."""
 
 
 @dataclass(frozen=True)

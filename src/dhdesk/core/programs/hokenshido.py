@@ -26,19 +26,19 @@ from dhdesk.core.programs.common import (
     roster,
     value_text,
 )
-from dhdesk.core.rules import RuleSet, Threshold, load_ruleset, measures
+from dhdesk.core.rules import RuleSet, Threshold, measures
 from dhdesk.core.rules.explain import reasons
 from dhdesk.core.rules.stratify import ACTIVE, LEVELS, MOTIVATIONAL, stratify
+from dhdesk.core.rules.versions import stratification_rules
 
 PROGRAM_ID = "hokenshido"
-RULE_ID = "tokutei_4ki"
 LEVEL_ORDER = (LEVELS[ACTIVE], LEVELS[MOTIVATIONAL])
 """The target levels in rank order: 積極的支援 before 動機付け支援."""
 
 
 def extract(inputs: ProgramInputs, fiscal_year: int, params: Mapping[str, Any]) -> Candidates:
     """特定保健指導 candidates of `fiscal_year`; `params` = medication_months."""
-    rules = load_ruleset(RULE_ID)
+    rules = inputs.stratification_rules or stratification_rules(fiscal_year)
     checkups = latest_checkups(inputs.checkups, fiscal_year)
     strat = stratify(checkups, fiscal_year, rules)
     eligible = strat["eligible"].fillna(False).to_numpy(dtype=bool)

@@ -30,12 +30,12 @@ from dhdesk.core.programs.common import (
     roster,
     value_text,
 )
-from dhdesk.core.rules import RuleSet, load_ruleset, measures
+from dhdesk.core.rules import RuleSet, measures
 from dhdesk.core.rules.referral import RECOMMENDED, TIERS, URGENT, Criterion, criteria, item_order, referral
 from dhdesk.core.rules.referral_explain import CODE_TEXT, referral_reasons
+from dhdesk.core.rules.versions import referral_rules
 
 PROGRAM_ID = "jushin"
-REFERRAL_RULE_ID = "jushin_kankoku"
 
 
 # ── 受診勧奨 ──────────────────────────────────────────────────────────────────────────────────────
@@ -73,7 +73,7 @@ def criterion_text(criterion: Criterion, sex: float) -> str:
 
 def extract(inputs: ProgramInputs, fiscal_year: int, params: Mapping[str, Any]) -> Candidates:
     """受診勧奨 candidates of `fiscal_year` (module docstring); `params` = window_months, notify_urgent_in_window."""
-    rules = load_ruleset(REFERRAL_RULE_ID)
+    rules = inputs.referral_rules or referral_rules(fiscal_year)
     window = int(params["window_months"])
     checkups = latest_checkups(inputs.checkups, fiscal_year)
     flags = referral(checkups, rules)

@@ -161,7 +161,7 @@ class AnalysisPage(Page):
             self.level_combo.addItem(str(level), str(level))
         self.level_combo.blockSignals(False)
         self._filter_members()
-        self.status_label.setText(f"{len(result.table):,}人を判定しました。")
+        self.status_label.setText(f"{len(result.table):,}人を判定しました。{result.rule_text}")
 
     def _filter_members(self) -> None:
         if self.result is None:
