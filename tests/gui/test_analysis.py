@@ -25,7 +25,7 @@ def test_stratification_counts_and_explanation(window, qtbot, demo_workspace):
     member_id = page.members_model.row(0)["member_id"]
     assert page.explanation_view.toPlainText() == page.result.explain(member_id)
     assert page.explanation_view.toPlainText()
-    assert "判定基準: 第4期" in page.status_label.text() or "判定基準: 第3期" in page.status_label.text()
+    assert f"判定基準: {page.result.rules_in_force.stratification.title}" in page.status_label.text()
 
 
 def test_level_filter_shows_only_that_level(window, qtbot, demo_workspace):
