@@ -193,3 +193,12 @@ def test_drug_lists_read_back_as_the_same_master(tmp_path):
         expected = master[master[VERSION_DATE] == pd.Timestamp(version)].reset_index(drop=True)
         assert_same(expected, frame, DRUG_MASTER)
         assert (frame[VERSION_DATE] == pd.Timestamp(version)).all()
+
+
+def test_canonical_csv_of_a_frame_without_some_columns_leaves_them_blank(tmp_path):
+    frame = pd.DataFrame({"member_id": pd.Series(["00000001"], dtype="string"),
+                          "exam_date": pd.to_datetime(["2025-06-01"])})
+    path = tmp_path / "checkups.csv"
+    assert write_canonical_csv(frame, CHECKUPS, path) == []
+    read, issues = read_canonical(path, CHECKUPS)
+    assert read.loc[0, "member_id"] == "00000001" and pd.isna(read.loc[0, "waist"])

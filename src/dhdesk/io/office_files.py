@@ -26,7 +26,7 @@ from dhdesk.core.issues import Issue, Severity
 from dhdesk.core.wareki import format_fiscal_year, format_wareki
 from dhdesk.io.canonical import SUBSTITUTE_CHAR
 from dhdesk.io.drug_master import GENERIC_STATUS_HEADER, VERSION_DATE
-from dhdesk.io.values import QUALITATIVE_FIELDS, format_column, map_distinct, number_text
+from dhdesk.io.values import QUALITATIVE_FIELDS, blank_column, format_column, map_distinct, number_text
 
 UNKNOWN_CLINIC = "健診機関不明"
 
@@ -240,7 +240,7 @@ def _column(frame: pd.DataFrame, field: Field) -> pd.Series:
     """The frame's column for `field`, or all-missing when the frame lacks it."""
     if field.name in frame:
         return frame[field.name].reset_index(drop=True)
-    return pd.Series(pd.NA, index=pd.RangeIndex(len(frame)), dtype=object).astype(pandas_dtype(field))
+    return blank_column(field, pd.RangeIndex(len(frame)))
 
 
 def _canonical_text(frame: pd.DataFrame, field: Field) -> pd.Series:
