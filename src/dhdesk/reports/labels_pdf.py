@@ -54,7 +54,7 @@ class LabelSheet:
 
 
 SHEET_12 = LabelSheet("A4 12面", 2, 6, 86.4, 42.3, left=18.6, top=21.6, pitch_x=86.4, pitch_y=42.3)
-SHEET_24 = LabelSheet("A4 24面", 3, 8, 70.0, 33.9, left=0.0, top=12.9, pitch_x=70.0, pitch_y=33.9, padding=3.5)
+SHEET_24 = LabelSheet("A4 24面", 3, 8, 70.0, 33.9, left=0.0, top=12.9, pitch_x=70.0, pitch_y=33.9, padding=5.0)
 SHEETS: dict[str, LabelSheet] = {"12": SHEET_12, "24": SHEET_24}
 
 
