@@ -8,10 +8,12 @@ from dhdesk.core.programs import Extract, Program, chudan, generic, hokenshido, 
 
 _KEYS = ("receipt_id", "member_id", "service_month", "claim_type")
 _RECEIPTS = (*_KEYS, "facility_code", "facility_name")
-_DIAGNOSES = (*_KEYS, "icd10", "disease_name", "is_suspected")
+_DIAGNOSES = (*_KEYS, "icd10", "is_suspected")
 _DRUG_CODES = (*_KEYS, "yj_code", "drug_code")
 _CLAIMS = {"receipts": _RECEIPTS, "diagnoses": _DIAGNOSES, "drug_lines": _DRUG_CODES}
 """Programs that only match claims to code lists read these columns (差額通知 and 多剤 read every column)."""
+_KIDNEY_CLAIMS = {**_CLAIMS, "diagnoses": (*_DIAGNOSES, "disease_name")}
+"""腎症 also finds 腎障害 by the 傷病名's words when no ICD-10 code says it (analyses/jinsho.toml)."""
 _DRUG_LINES = {"receipts": None, "drug_lines": None}
 
 
@@ -27,7 +29,8 @@ PROGRAMS: dict[str, Program] = {
                  reads={"receipts": _RECEIPTS, "drug_lines": _DRUG_CODES}),
         _program("jushin", jushin.extract, claims_from_fiscal_year_start=True, reads=_CLAIMS),
         _program("chudan", chudan.extract, claims_months=24, months_parameter="lookback_months", reads=_CLAIMS),
-        _program("jinsho", jinsho.extract, claims_months=24, months_parameter="lookback_months", reads=_CLAIMS),
+        _program("jinsho", jinsho.extract, claims_months=24, months_parameter="lookback_months",
+                 reads=_KIDNEY_CLAIMS),
         _program("mijushin", mijushin.extract, claims_months=0, reads={}),
         _program("generic", generic.extract, monthly=True, claims_months=1, reads=_DRUG_LINES),
         _program("tazai", tazai.extract, monthly=True, claims_months=1, reads=_DRUG_LINES),
