@@ -252,3 +252,35 @@ def test_any_values_give_issues_with_rows_never_an_exception(rules, rows):
     frame = _rows(checkups(*rows)) if rows else _rows(checkups(HEALTHY_MAN).iloc[:0])
     issues = check_checkups(frame, FILE, rules, today=TODAY, roster=ROSTER)
     assert all(i.row in set(frame["source_row"]) and i.column and i.message for i in issues)
+
+
+def test_issues_quote_the_cell_as_the_file_has_it(rules):
+    """With the file's cells at hand the clinic sees its own spelling, not the value as dhdesk read it."""
+    frame = _rows(checkups(HEALTHY_MAN | {"height": 300.0, "bmi": None},
+                           HEALTHY_MAN | {"exam_date": "2030-01-01"}))
+    cells = pd.DataFrame({"身長(cm)": pd.array(["３００ｃｍ", "170"], dtype="string"),
+                          "受診日": pd.array(["R6.6.1", "令和12年1月1日"], dtype="string")}, index=[2, 3])
+    source = SourceFile(FILE.name, FILE.headers, cells)
+    issues = check_checkups(frame, source, rules, today=TODAY, fiscal_year=2024)
+    assert [(i.row, i.column, i.code, i.value) for i in issues] == [
+        (2, "身長(cm)", "check.impossible", "３００ｃｍ"),
+        (3, "受診日", "check.exam_in_future", "令和12年1月1日"),
+    ]
+
+
+def test_duplicates_quote_the_cell_of_each_repeated_row(rules):
+    frame = _rows(checkups(HEALTHY_MAN, HEALTHY_MAN))
+    cells = pd.DataFrame({"受診日": pd.array(["2024/6/1", "R6.6.1"], dtype="string")}, index=[2, 3])
+    issues = check_checkups(frame, SourceFile(FILE.name, FILE.headers, cells), rules, today=TODAY)
+    assert [(i.row, i.code, i.value) for i in issues] == [(2, "check.duplicate_key", "2024/6/1"),
+                                                          (3, "check.duplicate_key", "R6.6.1")]
+
+
+def test_without_the_files_text_no_value_is_made_up(rules):
+    """A blank cell, a column the cells lack, or no cells at all: the normalised value is not the clerk's text."""
+    frame = _rows(checkups(HEALTHY_MAN | {"height": 300.0, "bmi": None},
+                           HEALTHY_MAN | {"member_id": "0002", "weight": 9.0, "bmi": None}))
+    cells = pd.DataFrame({"身長(cm)": pd.array([pd.NA, "170"], dtype="string")}, index=[2, 3])
+    issues = check_checkups(frame, SourceFile(FILE.name, FILE.headers, cells), rules, today=TODAY)
+    assert [(i.column, i.value) for i in issues] == [("身長(cm)", None), ("体重", None)]
+    assert [i.value for i in check_checkups(frame, FILE, rules, today=TODAY)] == [None, None]

@@ -72,3 +72,15 @@ def test_ten_thousand_issues_are_written_fast_and_all_kept(tmp_path):
     rows = _sheets(path)["一覧"]
     assert len(rows) == 10_001 and rows[-1][1] == 10_001.0 and rows[-1][3] == "10001"
     assert elapsed < 8.0, f"{elapsed:.2f} s"  # about 1 s on an idle 2-core machine
+
+
+def test_an_issues_own_value_comes_first_and_the_cell_texts_fill_the_rest(tmp_path):
+    issues = [
+        Issue("a.UKE", 6, "SI 点数", "uke_bad_number", "「２x8」を数値として読めません", value="２x8"),
+        Issue("センター.csv", 3, "身長(cm)", "check.impossible", "身長 300cm はありえない値です", value="３００"),
+        Issue("センター.csv", 4, "体重", "check.out_of_range", "体重 25kg は範囲の外です", Severity.WARNING),
+        Issue("a.UKE", 9, None, "uke_bad_encoding", "読めない文字がある行です", value="SI,\ufffd,1"),
+        Issue("h.xml", None, "性別", "bad_sex", "性別コードが 1 / 2 ではありません", value="M"),
+    ]
+    rows = _sheets(write_issues_xlsx(tmp_path / "e.xlsx", issues, VALUES))["一覧"]
+    assert [row[3] for row in rows[1:]] == ["２x8", "３００", "025", "SI,\ufffd,1", "M"]

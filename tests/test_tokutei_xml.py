@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from xml.sax.saxutils import quoteattr
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -275,6 +277,7 @@ def test_corrupted_bytes_give_issues_never_an_exception(edits, cut):
             data[position] = byte
     row, issues = read_tokutei_document(bytes(data), name="h.xml")
     assert row or issues
+    assert row == {} or set(row) == set(COLUMNS)
     assert all(i.source == "h.xml" and i.message for i in issues)
 
 
@@ -289,3 +292,65 @@ def test_corrupted_zip_gives_issues_never_an_exception(tmp_path, edits):
     got, issues = read_tokutei_archive(path)
     assert list(got.columns) == list(COLUMNS)
     assert len(got) == 3 or issues
+
+
+# ---- the value as written ---------------------------------------------------------------------------------
+
+
+def test_issues_carry_the_value_as_the_document_writes_it():
+    xml = (document_xml(_row(hba1c=16.2), flags={"hba1c": "H"}).replace(b'value="170.2"', b'value="170,2"')
+           .replace(b'<birthTime value="19700401"/>', b'<birthTime value="1970-04-01"/>')
+           .replace(b'administrativeGenderCode code="1"', b'administrativeGenderCode code=" M "'))
+    _, issues = read_tokutei_document(xml)
+    found = {(i.code, i.column): i.value for i in issues if i.code != "xsd_invalid"}
+    assert found == {("bad_sex", "性別"): " M ", ("bad_date", "生年月日"): "1970-04-01",
+                     ("bad_value", "身長"): "170,2", ("out_of_range", "HbA1c"): "16.2"}
+
+
+def test_a_second_method_code_and_a_timing_mismatch_quote_their_values():
+    _, issues = read_tokutei_document(document_xml(_row(blood_timing=3), extra=[("9N016160200000001", "90.0")]))
+    assert [(i.code, i.column, i.value) for i in issues] == [
+        ("duplicate_item", "腹囲", "90.0"), ("timing_mismatch", "空腹時中性脂肪", "150"),
+        ("timing_mismatch", "空腹時血糖", "104")]
+
+
+def test_a_guidance_document_quotes_its_report_code():
+    _, issues = read_tokutei_document(document_xml(_row(), report_code="21"))
+    assert [(i.column, i.value) for i in issues] == [("報告区分", "21")]
+
+
+def test_index_count_issue_quotes_the_count_written(tmp_path):
+    files = archive_files(sample_frame())
+    index = next(name for name in files if name.endswith("ix08_V08.xml"))
+    files[index] = files[index].replace(b'<totalRecordCount value="3"/>', b'<totalRecordCount value="4"/>')
+    _, issues = read_tokutei_archive(write_archive(files, tmp_path))
+    assert [(i.code, i.value) for i in issues] == [("index_count", "4")]
+
+
+_WRITTEN = [  # (as the valid document writes it, with {} where the value goes, the item's column, its field)
+    ('value="170.2" unit="cm"', "value={} unit=\"cm\"", "身長", "height"),
+    ('<birthTime value="19700401"/>', "<birthTime value={}/>", "生年月日", "birth_date"),
+    ('administrativeGenderCode code="1"', "administrativeGenderCode code={}", "性別", "sex"),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(_WRITTEN),
+       st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFFFD, exclude_categories=("Cc", "Cs")), max_size=12))
+def test_any_written_value_is_read_or_reported_with_that_value(written, text):
+    original, template, column, name = written
+    xml = _VALID.replace(original.encode(), template.format(quoteattr(text)).encode())
+    row, issues = read_tokutei_document(xml, name="h.xml")
+    assert set(row) == set(COLUMNS)
+    assert all(i.column and i.row is None for i in issues)
+    if row[name] is None:
+        assert any(i.column == column and i.value == (text or None) for i in issues)
+
+
+def test_schema_errors_quote_the_attribute_value_they_are_about():
+    xml = document_xml(_row()).replace(b'<birthTime value="19700401"/>', b'<birthTime value="1970-04-01"/>')
+    _, issues = read_tokutei_document(xml)
+    assert [(i.code, i.column, i.value) for i in issues] == [
+        ("xsd_invalid", "XSD", "1970-04-01"), ("bad_date", "生年月日", "1970-04-01")]
+    misplaced = document_xml(_row()).replace(b"<title>", b"<title><b/>")
+    assert [(i.code, i.value) for i in read_tokutei_document(misplaced)[1]] == [("xsd_invalid", None)]

@@ -193,6 +193,51 @@ def test_undecodable_line_and_empty_file(tmp_path):
     assert [i.code for i in issues] == ["unreadable_file"]
 
 
+def test_every_field_issue_carries_the_field_as_written(tmp_path):
+    text = (TINY.replace("111000110,,288", "111000110,,２x8").replace("RE,2,1116,50604", "RE,2,111６,51399")
+            .replace("SY,2500013", "SY,25000 ").replace("GO,2,612", "GO,2,600"))
+    _, issues = read_uke(write(tmp_path, text))
+    assert [(i.row, i.column, i.value) for i in issues] == [
+        (4, "SY 傷病名コード", "25000 "), (6, "SI 点数", "２x8"), (8, "RE レセプト種別", "111６"),
+        (8, "RE 診療年月", "51399"), (12, "GO 総合計点数", "600")]
+
+
+def test_record_level_issues_carry_the_whole_record(tmp_path):
+    text = "SI,11,1,111000110,,288,1\n" + TINY.replace("HO,06131234,１２,３４,2,450,,,,,,,,,", "HO,06131234,１２").replace(
+        "GO,2", "ZZ,あ,1\nGO,2")
+    _, issues = read_uke(write(tmp_path, text))
+    located = {i.code: (i.row, i.column, i.value) for i in issues}
+    assert located["uke_before_receipt"] == (1, "SI", "SI,11,1,111000110,,288,1")
+    assert located["uke_short_record"] == (4, "HO", "HO,06131234,１２")
+    assert located["uke_record_skipped"] == (13, "ZZ", "ZZ,あ,1")
+    assert located["uke_missing_points"] == (3, "HO 合計点数", None)
+
+
+def test_undecodable_line_shows_what_could_be_read(tmp_path):
+    path = tmp_path / "bad.UKE"
+    path.write_bytes(TINY.replace("\n", "\r\n").encode("cp932").replace(b"SI,11", b"SI,\x82\xff"))
+    _, issues = read_uke(path)
+    (issue,) = by_code(issues, "uke_bad_encoding")
+    assert issue.value.startswith("SI,\ufffd") and issue.value.endswith(",288,1,,,,,,,1")
+
+
+def test_unmatched_receipts_carry_the_kigo_and_bango_as_written():
+    receipts = pd.DataFrame({
+        "receipt_id": pd.array(["f:1", "f:2", "f:3"], dtype="string"),
+        "insured_kigo": pd.array(["１２", pd.NA, pd.NA], dtype="string"),
+        "insured_bango": pd.array(["３４", "56", pd.NA], dtype="string"),
+        "patient_name": pd.array(["甲", "乙", "丙"], dtype="string"),
+        "patient_birth_date": pd.to_datetime(["1975-01-01"] * 3),
+        "patient_sex": pd.array([1, 1, 1], dtype="Int8"),
+        "source_row": [2, 9, 15],
+    })
+    members = pd.DataFrame({"member_id": pd.array([], dtype="string"), "kigo": pd.array([], dtype="string"),
+                            "bango": pd.array([], dtype="string"), "birth_date": pd.to_datetime([]),
+                            "sex": pd.array([], dtype="Int8")})
+    _, issues = match_members(receipts, members)
+    assert [(i.row, i.value) for i in issues] == [(2, "１２・３４"), (9, "56"), (15, None)]
+
+
 def test_eof_marker_and_lf_only_lines_are_accepted(tmp_path):
     path = tmp_path / "eof.UKE"
     path.write_bytes(TINY.encode("cp932") + b"\x1a")
@@ -240,7 +285,32 @@ def test_junk_in_a_checked_field_is_an_error_on_that_line(tmp_path, line, index,
     fields[index] = fields[index] + junk
     lines[line - 1] = ",".join(fields)
     _, issues = read_uke(write(tmp_path, "\n".join(lines) + "\n", "junk.UKE"))
-    assert any(i.row == line and i.severity is Severity.ERROR and i.column.startswith(fields[0]) for i in issues)
+    assert any(i.row == line and i.severity is Severity.ERROR and i.column.startswith(fields[0])
+               and i.value == fields[index] for i in issues)
+
+
+_LAYOUT_DTYPES = {
+    key: {f.name: pandas_dtype(f) for f in layout.fields} | extra | {"source_row": "int64"}
+    for key, layout, extra in (("receipts", RECEIPTS, PATIENT_COLUMNS), ("diagnoses", DIAGNOSES, {}),
+                               ("drug_lines", DRUG_LINES, {}), ("procedures", PROCEDURES, {}))
+}
+_RECORDS = st.sampled_from(["IR", "YK", "RE", "HO", "KO", "SY", "SI", "IY", "GO", "BU", "SN", "ZZ"])
+_FIELD = st.text(alphabet="0123456789０１２ .-+xあ漢ｶ", max_size=9)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(st.tuples(_RECORDS, st.lists(_FIELD, max_size=14)), max_size=14))
+def test_random_records_give_whole_typed_frames_and_issues_at_their_line_with_their_text(tmp_path, records):
+    lines = [",".join([record, *fields]) for record, fields in records]
+    frames, issues = read_uke(write(tmp_path, "\n".join(lines) + "\n", "random.UKE"))
+    assert {key: {name: str(dtype) for name, dtype in frame.dtypes.items()} for key, frame in frames.items()} == \
+        _LAYOUT_DTYPES
+    assert frames["receipts"]["receipt_id"].is_unique
+    for issue in issues:
+        assert issue.message and issue.source == "random.UKE"
+        if issue.row is not None:
+            assert 1 <= issue.row <= len(lines) and issue.column
+            assert issue.value is None or issue.value in lines[issue.row - 1]
 
 
 @needs_sample

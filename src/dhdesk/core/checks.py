@@ -4,8 +4,9 @@ Readers only say whether a cell can be read; these checks say whether what was r
 body cannot show (error: the row is not imported), values outside the 日医特定健診システム input range,
 BMI that disagrees with 身長・体重, 健診日 outside the 年度 or in the future, implausible 生年月日, the same
 key twice in one file, members the roster does not know and 受診 outside the member's 資格期間.
-Every issue points at the row number and the header of the clerk's own file. Ranges and tolerances live
-in resources/rules/check_ranges.toml.
+Every issue points at the row number and the header of the clerk's own file, and quotes the cell's text
+as the file has it when the caller passes the file's cells (a typed value is never passed off as the
+clerk's text). Ranges and tolerances live in resources/rules/check_ranges.toml.
 """
 
 from __future__ import annotations
@@ -74,10 +75,15 @@ def _bounds(pair: list[float]) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """Where a frame came from: the file name and, per field name, the header it was read from."""
+    """Where a frame came from: the file name and, per field name, the header it was read from.
+
+    `cells` is the file's own text (columns named by header, index = the row number the clerk sees, NA for
+    a blank cell), so an issue can quote the cell exactly as written rather than the normalised value.
+    """
 
     name: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    cells: pd.DataFrame | None = None
 
     def header(self, layout: Layout, name: str) -> str:
         return self.headers.get(name) or layout.field(name).label
@@ -141,10 +147,21 @@ class _Found:
             message: Callable[[int], str]) -> None:
         """An issue for each true position of `mask`, in the column of field `name` (`message` is called at once)."""
         flagged = np.flatnonzero(np.asarray(pd.Series(mask).fillna(False), dtype=bool))
+        if not len(flagged):
+            return
         header = self.source.header(self.layout, name)
         self.issues += [
-            Issue(self.source.name, int(self.rows[i]), header, code, message(int(i)), severity) for i in flagged
+            Issue(self.source.name, int(self.rows[i]), header, code, message(int(i)), severity, value)
+            for i, value in zip(flagged, self._texts(header, flagged), strict=True)
         ]
+
+    def _texts(self, header: str, flagged: np.ndarray) -> list[str | None]:
+        """The flagged cells' text as the file has it; None for each when the file's cells are not at hand."""
+        cells = self.source.cells
+        if cells is None or header not in cells:
+            return [None] * len(flagged)
+        written = cells[header].reindex(self.rows[flagged])
+        return [None if pd.isna(text) else str(text) for text in written]
 
     def has(self, *names: str) -> bool:
         """Whether the frame carries these fields (a partial frame skips the checks needing others)."""

@@ -3,7 +3,9 @@
 An archive is a .zip or a folder as delivered (index `ix08_V08.xml` at its root or in one sub-folder,
 `DATA/*.xml` one document per person). Every item is read by its JLAC10 code set from
 `dhdesk.core.fields.CHECKUPS`, the one mapping shared with the rest of dhdesk. Nothing raises on bad
-input: every problem becomes an Issue whose source is the XML file name and whose column is the item.
+input: every problem becomes an Issue whose source is the XML file name, whose column is the item and
+whose value is the attribute or text as written in the document. A document is one person's row, so
+issues inside it name the file, not a line (the service drops the whole document for any error in it).
 Reading uses the standard library only; XSD validation is a separate step (it needs a schema package).
 """
 
@@ -61,6 +63,7 @@ class _Document:
     issues: list[Issue]
     unknown: dict[str, str] = field(default_factory=dict)  # code → display name
     codes: dict[str, str] = field(default_factory=dict)  # field name → the method code that filled it
+    texts: dict[str, str] = field(default_factory=dict)  # field name → its value as written in the document
 
 
 def read_tokutei_document(source: bytes | str | Path, *,
@@ -206,20 +209,21 @@ def _check_index(archive: _Archive, source: str) -> list[Issue]:
     if invalid:
         return invalid
     total = root.find("{*}totalRecordCount")
+    written = None if total is None else total.get("value")
     count = len(archive.data_files())
-    if total is None or not (total.get("value") or "").isdigit():
-        return [Issue(INDEX_NAME, None, "totalRecordCount", "index_count", "インデックスに総件数がありません",
-                      Severity.WARNING)]
-    if int(total.get("value", "")) != count:
+    if not (written or "").isdigit():
+        return [Issue(INDEX_NAME, None, "totalRecordCount", "index_count", "インデックスに総件数（数字）がありません",
+                      Severity.WARNING, written or None)]
+    if int(written) != count:
         return [Issue(INDEX_NAME, None, "totalRecordCount", "index_count",
-                      f"インデックスの総件数 {total.get('value')} 件と DATA フォルダの文書 {count} 件が一致しません")]
+                      f"インデックスの総件数 {written} 件と DATA フォルダの文書 {count} 件が一致しません", value=written)]
     return []
 
 
 def _unknown_issues(names: dict[str, str], counts: dict[str, int], source: str) -> list[Issue]:
     return [Issue(source, None, code, "unknown_code",
                   f"dhdesk が読まない項目コード {code}{f'（{names[code]}）' if names[code] else ''} は読み飛ばしました"
-                  f"（{counts[code]}件の文書）", Severity.WARNING)
+                  f"（{counts[code]}件の文書）", Severity.WARNING, code)
             for code in sorted(names)]
 
 
@@ -233,11 +237,13 @@ def _parse_document(data: bytes, name: str) -> _Document:
         return _Document({}, [Issue(name, None, None, "xml_unreadable", f"XML として読めません（壊れています）: {exc}")])
     if root.tag != f"{HL7}ClinicalDocument":
         return _Document({}, [Issue(name, None, None, "not_cda",
-                                    "特定健診の標準様式 (ClinicalDocument, urn:hl7-org:v3) ではありません")])
+                                    "特定健診の標準様式 (ClinicalDocument, urn:hl7-org:v3) ではありません",
+                                    value=root.tag)])
     report = _attr(root, "code", "code")
     if report is not None and report != REPORT_CHECKUP:
         return _Document({}, [Issue(name, None, "報告区分", "not_checkup",
-                                    f"報告区分 {report} は特定健診 (10) ではありません。保健指導の文書は別に取り込みます")])
+                                    f"報告区分 {report} は特定健診 (10) ではありません。保健指導の文書は別に取り込みます",
+                                    value=_raw(root, "code", "code"))])
     doc = _Document({**dict.fromkeys(COLUMNS), SOURCE_FILE: name}, schema_issues(data, "hc08", name))
     _read_header(root, doc, name)
     for obs in root.iter(_OBSERVATION):
@@ -252,11 +258,15 @@ def _ns(path: str) -> str:
     return "/".join(HL7 + step for step in path.split("/"))
 
 
-def _attr(element: ET.Element, path: str, attribute: str) -> str | None:
+def _raw(element: ET.Element, path: str, attribute: str) -> str | None:
+    """The attribute exactly as written (for issues), None when the element or attribute is absent."""
     found = element.find(_ns(path))
-    if found is None:
-        return None
-    value = found.get(attribute)
+    return None if found is None else found.get(attribute)
+
+
+def _attr(element: ET.Element, path: str, attribute: str) -> str | None:
+    """The attribute without surrounding spaces; None when absent or blank."""
+    value = _raw(element, path, attribute)
     return value.strip() if value and value.strip() else None
 
 
@@ -273,24 +283,28 @@ def _read_header(root: ET.Element, doc: _Document, name: str) -> None:
     sex = _attr(root, f"{patient}/administrativeGenderCode", "code")
     doc.row["sex"] = int(sex) if sex in ("1", "2") else None
     if doc.row["sex"] is None:
-        doc.issues.append(Issue(name, None, "性別", "bad_sex", f"性別コードが 1 (男) / 2 (女) ではありません: {sex or '空欄'}"))
-    doc.row["birth_date"] = _date(_attr(root, f"{patient}/birthTime", "value"), "生年月日", doc, name)
-    exam = _attr(root, "documentationOf/serviceEvent/effectiveTime", "value") or _attr(root, "effectiveTime", "value")
-    doc.row["exam_date"] = _date(exam, "健診日", doc, name)
+        doc.issues.append(Issue(name, None, "性別", "bad_sex", f"性別コードが 1 (男) / 2 (女) ではありません: {sex or '空欄'}",
+                                value=_raw(root, f"{patient}/administrativeGenderCode", "code") or None))
+    doc.row["birth_date"] = _date(_raw(root, f"{patient}/birthTime", "value"), "生年月日", doc, name)
+    service_time = "documentationOf/serviceEvent/effectiveTime"
+    exam_path = service_time if _attr(root, service_time, "value") else "effectiveTime"
+    doc.row["exam_date"] = _date(_raw(root, exam_path, "value"), "健診日", doc, name)
     clinic = root.find(_ns("author/assignedAuthor/representedOrganization/name"))
     if clinic is None or not (clinic.text or "").strip():
         clinic = root.find(_ns("documentationOf/serviceEvent/performer/assignedEntity/representedOrganization/name"))
     doc.row["clinic"] = (clinic.text or "").strip() or None if clinic is not None else None
 
 
-def _date(text: str | None, label: str, doc: _Document, name: str) -> pd.Timestamp | None:
+def _date(written: str | None, label: str, doc: _Document, name: str) -> pd.Timestamp | None:
     """HL7 TS `yyyymmdd[hhmm…]` to a date; a required date that is missing or impossible is an error."""
-    if text is not None and len(text) >= 8 and text[:8].isdigit():
+    text = (written or "").strip()
+    if len(text) >= 8 and text[:8].isdigit():
         try:
             return pd.Timestamp(year=int(text[:4]), month=int(text[4:6]), day=int(text[6:8]))
         except ValueError:
             pass
-    doc.issues.append(Issue(name, None, label, "bad_date", f"{label}が yyyymmdd の日付ではありません: {text or '空欄'}"))
+    doc.issues.append(Issue(name, None, label, "bad_date", f"{label}が yyyymmdd の日付ではありません: {text or '空欄'}",
+                            value=written or None))
     return None
 
 
@@ -305,20 +319,34 @@ def _read_observation(obs: ET.Element, doc: _Document, name: str) -> None:
     if target.name in doc.codes:
         doc.issues.append(Issue(name, None, target.label, "duplicate_item",
                                 f"「{target.label}」が2回あります（項目コード {doc.codes[target.name]} と {code}）。"
-                                "検査方法コードは1つだけ記録してください"))
+                                "検査方法コードは1つだけ記録してください", value=_written(obs.find(_VALUE), target)))
         return
     doc.codes[target.name] = code
     value = obs.find(_VALUE)
     if value is None or obs.get("nullFlavor") or value.get("nullFlavor"):
         doc.row[target.name] = None
         return
+    written = _written(value, target)
+    if written is not None:
+        doc.texts[target.name] = written
     doc.row[target.name] = _value(value, target, code, doc, name)
     interpretation = obs.find(_INTERPRETATION)
     flag = None if interpretation is None else interpretation.get("code")
     if flag in _OUT_OF_RANGE and doc.row[target.name] is not None:
         doc.issues.append(Issue(name, None, target.label, "out_of_range",
                                 f"「{target.label}」{doc.row[target.name]} は健診機関が入力範囲の{_OUT_OF_RANGE[flag]}外 "
-                                f"({flag}) と記録した値です。値はそのまま取り込みます", Severity.WARNING))
+                                f"({flag}) と記録した値です。値はそのまま取り込みます", Severity.WARNING, written))
+
+
+def _written(value: ET.Element | None, target: Field) -> str | None:
+    """An observation's value as the document writes it (PQ `value`, CD/CO `code`, ST text, whichever the
+    element has, the field's own kind first); None when it has none."""
+    if value is None:
+        return None
+    if target.kind is Kind.TEXT:
+        return value.text or None
+    first, second = ("value", "code") if target.kind is Kind.NUMBER else ("code", "value")
+    return value.get(first) or value.get(second) or value.text or None
 
 
 def _value(value: ET.Element, target: Field, code: str, doc: _Document, name: str) -> object:
@@ -346,7 +374,8 @@ def _value(value: ET.Element, target: Field, code: str, doc: _Document, name: st
 
 
 def _bad(doc: _Document, name: str, target: Field, code: str, detail: str) -> None:
-    doc.issues.append(Issue(name, None, target.label, "bad_value", f"「{target.label}」({code}) の値が読めません: {detail}"))
+    doc.issues.append(Issue(name, None, target.label, "bad_value", f"「{target.label}」({code}) の値が読めません: {detail}",
+                            value=doc.texts.get(target.name)))
     return None
 
 
@@ -364,4 +393,5 @@ def _check_blood_timing(doc: _Document, name: str) -> None:
             label = CHECKUPS.field(n).label
             doc.issues.append(Issue(name, None, label, "timing_mismatch",
                                     f"「{label}」のコードですが採血時間は {timing}"
-                                    f"（{'2 空腹時が必要' if fasting_code else '3/4 随時が必要'}）です", Severity.WARNING))
+                                    f"（{'2 空腹時が必要' if fasting_code else '3/4 随時が必要'}）です", Severity.WARNING,
+                                    doc.texts.get(n)))

@@ -4,6 +4,8 @@ A UKE file is cp932, CRLF, unquoted CSV, one record per line whose first field i
 Field positions follow the 記録条件仕様 (医科; DPC shares them): RE 1–7, HO/KO 1–6, SY, SI, IY, IR, GO.
 For 調剤 files only what both specs share is read (YK as IR, RE, HO, KO); the 調剤 IY/CZ/SH column
 order is not verified (RULES.md §5.2), so those records are reported once and not read.
+Every issue carries the field's text as the file has it (or the whole record when the record itself is
+wrong), so the clinic can find it with its own software.
 """
 
 from __future__ import annotations
@@ -98,39 +100,42 @@ class _Reader:
     go: tuple[int, list[str]] | None = None
 
     def issue(self, row: int | None, column: str | None, code: str, message: str,
-              severity: Severity = Severity.ERROR) -> None:
-        self.issues.append(Issue(self.source, row, column, code, message, severity))
+              severity: Severity = Severity.ERROR, value: str | None = None) -> None:
+        self.issues.append(Issue(self.source, row, column, code, message, severity, value or None))
 
     def line(self, row: int, fields: list[str]) -> None:
         record = fields[0]
         handler = _HANDLERS.get(record)
         if self.pharmacy and record in _PHARMACY_UNREAD:
-            self._report_type_once(record, row, f"調剤レセプトの {record} レコードは項目順が未確認のため取り込んでいません")
+            self._report_type_once(row, fields, f"調剤レセプトの {record} レコードは項目順が未確認のため取り込んでいません")
         elif handler is not None:
             handler(self, row, fields)
         elif record in _DPC_RECORDS:
-            if self.in_receipt(row, record):
+            if self.in_receipt(row, fields):
                 self.receipts[-1].dpc = True
         elif record not in _SILENT_RECORDS:
-            self._report_type_once(record, row, f"不明なレコード種別「{record}」の行を読み飛ばしました")
+            self._report_type_once(row, fields, f"不明なレコード種別「{record}」の行を読み飛ばしました")
 
-    def _report_type_once(self, record: str, row: int, message: str) -> None:
+    def _report_type_once(self, row: int, fields: list[str], message: str) -> None:
+        record = fields[0]
         if record not in self.reported_types:
             self.reported_types.add(record)
             self.issue(row, record, "uke_record_skipped", message + "（同じ種別の2行目以降は報告しません）",
-                       Severity.WARNING)
+                       Severity.WARNING, ",".join(fields))
 
-    def in_receipt(self, row: int, record: str) -> bool:
+    def in_receipt(self, row: int, fields: list[str]) -> bool:
         if self.receipts:
             return True
-        self.issue(row, record, "uke_before_receipt", f"{record} レコードがレセプト共通レコード(RE)より前にあります")
+        self.issue(row, fields[0], "uke_before_receipt", f"{fields[0]} レコードがレセプト共通レコード(RE)より前にあります",
+                   value=",".join(fields))
         return False
 
     def has_fields(self, row: int, fields: list[str], count: int) -> bool:
         if len(fields) >= count:
             return True
         self.issue(row, fields[0], "uke_short_record",
-                   f"{fields[0]} レコードの項目数が {len(fields)} 個しかありません（{count} 個以上必要）")
+                   f"{fields[0]} レコードの項目数が {len(fields)} 個しかありません（{count} 個以上必要）",
+                   value=",".join(fields))
         return False
 
     def integer(self, row: int, fields: list[str], index: int, label: str) -> int | None:
@@ -143,7 +148,8 @@ class _Reader:
         digits = unicodedata.normalize("NFKC", text)
         if digits.isascii() and digits.isdigit():
             return int(digits)
-        self.issue(row, f"{fields[0]} {label}", "uke_bad_number", f"「{text}」を数値として読めません")
+        self.issue(row, f"{fields[0]} {label}", "uke_bad_number", f"「{text}」を数値として読めません",
+                   value=fields[index])
         return None
 
     def number(self, row: int, fields: list[str], index: int, label: str) -> float | None:
@@ -152,7 +158,8 @@ class _Reader:
             return None
         if _DECIMAL.fullmatch(text):
             return float(text)
-        self.issue(row, f"{fields[0]} {label}", "uke_bad_number", f"「{text}」を数値として読めません")
+        self.issue(row, f"{fields[0]} {label}", "uke_bad_number", f"「{text}」を数値として読めません",
+                   value=fields[index])
         return None
 
     def day(self, row: int, fields: list[str], index: int, label: str) -> date | None:
@@ -162,7 +169,7 @@ class _Reader:
         try:
             return _parse_date(text)
         except ValueError as error:
-            self.issue(row, f"{fields[0]} {label}", "uke_bad_date", str(error))
+            self.issue(row, f"{fields[0]} {label}", "uke_bad_date", str(error), value=fields[index])
             return None
 
 
@@ -196,21 +203,23 @@ def _receipt(reader: _Reader, row: int, fields: list[str]) -> None:
     number = fields[1].strip()
     receipt_id = f"{reader.stem}:{number}"
     if receipt_id in reader.receipt_ids:
-        reader.issue(row, "RE レセプト番号", "uke_duplicate_receipt", f"レセプト番号「{number}」が重複しています")
+        reader.issue(row, "RE レセプト番号", "uke_duplicate_receipt", f"レセプト番号「{number}」が重複しています",
+                     value=fields[1])
         receipt_id = f"{receipt_id}@{row}"
     reader.receipt_ids.add(receipt_id)
     kind = fields[2].strip()
     if not (len(kind) == 4 and kind.isascii() and kind.isdigit()):
-        reader.issue(row, "RE レセプト種別", "uke_bad_receipt_kind", f"レセプト種別「{kind}」は4桁の数字ではありません")
+        reader.issue(row, "RE レセプト種別", "uke_bad_receipt_kind", f"レセプト種別「{kind}」は4桁の数字ではありません",
+                     value=fields[2])
     month = fields[3].strip()
     try:
         service_month = _service_month(month)
     except ValueError as error:
-        reader.issue(row, "RE 診療年月", "uke_bad_date", str(error))
+        reader.issue(row, "RE 診療年月", "uke_bad_date", str(error), value=fields[3])
         service_month = None
     sex = reader.integer(row, fields, 5, "男女区分")
     if sex not in (None, 1, 2):
-        reader.issue(row, "RE 男女区分", "uke_bad_sex", f"男女区分「{sex}」は 1 か 2 ではありません")
+        reader.issue(row, "RE 男女区分", "uke_bad_sex", f"男女区分「{sex}」は 1 か 2 ではありません", value=fields[5])
         sex = None
     reader.receipts.append(_Receipt(receipt_id, row, number, kind, service_month, fields[4].strip(),
                                     reader.day(row, fields, 6, "生年月日"), sex))
@@ -218,7 +227,7 @@ def _receipt(reader: _Reader, row: int, fields: list[str]) -> None:
 
 def _insurer(reader: _Reader, row: int, fields: list[str]) -> None:
     """HO 保険者: 保険者番号, 記号, 番号 (kept as written, often 全角), 診療実日数, 合計点数."""
-    if not (reader.in_receipt(row, "HO") and reader.has_fields(row, fields, 6)):
+    if not (reader.in_receipt(row, fields) and reader.has_fields(row, fields, 6)):
         return
     receipt = reader.receipts[-1]
     receipt.insurer_number = fields[1].strip() or None
@@ -230,7 +239,7 @@ def _insurer(reader: _Reader, row: int, fields: list[str]) -> None:
 
 def _public(reader: _Reader, row: int, fields: list[str]) -> None:
     """KO 公費: its 合計点数 is the claim when there is no HO (公費単独); the first KO counts."""
-    if not (reader.in_receipt(row, "KO") and reader.has_fields(row, fields, 6)):
+    if not (reader.in_receipt(row, fields) and reader.has_fields(row, fields, 6)):
         return
     receipt = reader.receipts[-1]
     days = reader.integer(row, fields, 4, "診療実日数")
@@ -244,11 +253,12 @@ def _public(reader: _Reader, row: int, fields: list[str]) -> None:
 
 def _diagnosis(reader: _Reader, row: int, fields: list[str]) -> None:
     """SY 傷病名: コード, 診療開始日, 転帰, 修飾語 (4桁の連なり), 傷病名称 (未コード化のみ), 主傷病."""
-    if not (reader.in_receipt(row, "SY") and reader.has_fields(row, fields, 7)):
+    if not (reader.in_receipt(row, fields) and reader.has_fields(row, fields, 7)):
         return
     code = fields[1].strip()
     if not (len(code) == 7 and code.isascii() and code.isdigit()):
-        reader.issue(row, "SY 傷病名コード", "uke_bad_code", f"傷病名コード「{code}」は7桁の数字ではありません")
+        reader.issue(row, "SY 傷病名コード", "uke_bad_code", f"傷病名コード「{code}」は7桁の数字ではありません",
+                     value=fields[1])
     modifiers = fields[4].strip()
     suspected = any(modifiers[i:i + 4] == _SUSPECTED_MODIFIER for i in range(0, len(modifiers), 4))
     name = fields[5].strip() if code == _UNCODED_DISEASE else ""
@@ -262,7 +272,7 @@ def _diagnosis(reader: _Reader, row: int, fields: list[str]) -> None:
 
 def _procedure(reader: _Reader, row: int, fields: list[str]) -> None:
     """SI 診療行為: 診療識別, 負担区分, コード(9桁), 数量データ, 点数, 回数."""
-    if not (reader.in_receipt(row, "SI") and reader.has_fields(row, fields, 7)):
+    if not (reader.in_receipt(row, fields) and reader.has_fields(row, fields, 7)):
         return
     code = _code9(reader, row, fields, "診療行為コード")
     reader.procedures.append((
@@ -273,7 +283,7 @@ def _procedure(reader: _Reader, row: int, fields: list[str]) -> None:
 
 def _drug(reader: _Reader, row: int, fields: list[str]) -> None:
     """IY 医薬品 (医科): 診療識別, 負担区分, コード(9桁), 使用量, 点数, 回数."""
-    if not (reader.in_receipt(row, "IY") and reader.has_fields(row, fields, 7)):
+    if not (reader.in_receipt(row, fields) and reader.has_fields(row, fields, 7)):
         return
     code = _code9(reader, row, fields, "医薬品コード")
     reader.drugs.append((
@@ -286,7 +296,8 @@ def _drug(reader: _Reader, row: int, fields: list[str]) -> None:
 def _code9(reader: _Reader, row: int, fields: list[str], label: str) -> str | None:
     code = fields[3].strip()
     if not (len(code) == 9 and code.isascii() and code.isdigit()):
-        reader.issue(row, f"{fields[0]} {label}", "uke_bad_code", f"{label}「{code}」は9桁の数字ではありません")
+        reader.issue(row, f"{fields[0]} {label}", "uke_bad_code", f"{label}「{code}」は9桁の数字ではありません",
+                     value=fields[3])
     return code or None
 
 
@@ -342,7 +353,9 @@ def _decoded_lines(data: bytes, reader: _Reader) -> list[str]:
             try:
                 lines.append(raw.decode(ENCODING))
             except UnicodeDecodeError:
-                reader.issue(index + 1, None, "uke_bad_encoding", "Shift_JIS (cp932) として読めない文字がある行です")
+                reader.issue(index + 1, None, "uke_bad_encoding",
+                             "Shift_JIS (cp932) として読めない文字がある行です（読めない文字は � で表示）",
+                             value=raw.decode(ENCODING, errors="replace").rstrip("\r\x1a"))
                 lines.append("")
     return [line.rstrip("\r\x1a") if line.strip() else "" for line in lines]
 
@@ -367,10 +380,10 @@ def _check_totals(reader: _Reader) -> None:
     read_points = sum(_points(r) or 0 for r in reader.receipts)
     if count is not None and count != read_count:
         reader.issue(row, "GO 総件数", "uke_go_count", f"請求書レコードの総件数は {count:,} 件ですが、"
-                     f"ファイルにはレセプトが {read_count:,} 件あります", Severity.WARNING)
+                     f"ファイルにはレセプトが {read_count:,} 件あります", Severity.WARNING, fields[1])
     if points is not None and points != read_points:
         reader.issue(row, "GO 総合計点数", "uke_go_points", f"請求書レコードの総合計点数は {points:,} 点ですが、"
-                     f"レセプトの合計は {read_points:,} 点です", Severity.WARNING)
+                     f"レセプトの合計は {read_points:,} 点です", Severity.WARNING, fields[2])
 
 
 def _points(receipt: _Receipt) -> int | None:
@@ -464,6 +477,7 @@ def _unmatched_issues(receipts: pd.DataFrame, missing: np.ndarray, ambiguous: se
         issues.append(Issue(
             str(receipt_id).rsplit(":", 1)[0], None if pd.isna(source_row) else int(source_row), "被保険者証記号・番号",
             UNMATCHED_MEMBER, f"記号「{_text(kigo)}」番号「{_text(bango)}」 {_text(name)}: {reason}", Severity.WARNING,
+            "・".join(str(part) for part in (kigo, bango) if not pd.isna(part)) or None,
         ))
     return issues
 

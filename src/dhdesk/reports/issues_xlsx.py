@@ -2,7 +2,8 @@
 
 Every issue is written, none summarised away: a summary sheet counts them per file, column and severity,
 then the list sheet has ファイル・行・列・値・内容・重要度 per issue (continued on further sheets past Excel's
-row limit). Written row by row in xlsxwriter's constant-memory mode so 10,000s of issues stay fast.
+row limit). The 値 column is the issue's own value (the text as the file has it), else the text found for
+its cell in `values`. Written row by row in xlsxwriter's constant-memory mode so 10,000s of issues stay fast.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ CellKey = tuple[str, int, str]
 
 def write_issues_xlsx(path: str | Path, issues: Sequence[Issue], values: Mapping[CellKey, str] | None = None, *,
                       title: str = "取込エラー・警告一覧", rows_per_sheet: int = ROWS_PER_SHEET) -> Path:
-    """Write the summary and every issue to `path` (replaced only once complete); returns `path`."""
+    """Write the summary and every issue to `path` (replaced only once complete); returns `path`.
+
+    `values` maps (file, row, column) to a cell's text for issues that carry no `value` of their own.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".partial")
@@ -97,11 +101,19 @@ def _list(sheet, formats: _Formats, issues: Sequence[Issue], values: Mapping[Cel
             sheet.write_number(row, 1, issue.row)
         if issue.column:
             sheet.write_string(row, 2, issue.column)
-            value = values.get((issue.source, issue.row, issue.column)) if issue.row is not None else None
-            if value is not None:
-                sheet.write_string(row, 3, value)
+        value = _value(issue, values)
+        if value is not None:
+            sheet.write_string(row, 3, value)
         sheet.write_string(row, 4, issue.message)
         sheet.write_string(row, 5, issue.severity.value, _severity_format(formats, issue.severity))
+
+
+def _value(issue: Issue, values: Mapping[CellKey, str]) -> str | None:
+    if issue.value is not None:
+        return issue.value
+    if issue.row is None or not issue.column:
+        return None
+    return values.get((issue.source, issue.row, issue.column))
 
 
 def _severity_format(formats: _Formats, severity: Severity) -> object:
