@@ -291,31 +291,41 @@ def _write_csv(table: pd.DataFrame, path: Path, encoding: str) -> list[Issue]:
     """CRLF CSV as Windows software writes it; for cp932, characters it lacks are replaced by 〓 and reported."""
     issues: list[Issue] = []
     if encoding.replace("_", "").lower() in ("cp932", "ms932", "windows31j"):
-        table, issues = _substitute_for_cp932(table, path.name)
+        table, issues = _substitute_in_table(table, path.name)
     table.to_csv(path, index=False, encoding=encoding, lineterminator="\r\n")
     return issues
 
 
-def _substitute_for_cp932(table: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[Issue]]:
+def _substitute_in_table(table: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[Issue]]:
     issues: list[Issue] = []
     table = table.copy()
     for header in table.columns:
         column = table[header]
-        replacements = {v: _geta(v) for v in pd.unique(column) if isinstance(v, str) and not _fits_cp932(v)}
-        if not replacements:
-            continue
-        bad = column.isin(list(replacements))
-        for position in np.flatnonzero(bad.to_numpy()):
+        fixed, bad = substitute_for_cp932(column)
+        for position in np.flatnonzero(bad):
             original = column.iloc[position]
-            missing = "".join(dict.fromkeys(c for c in original if not _fits_cp932(c)))
+            missing = "".join(dict.fromkeys(c for c in original if not fits_cp932(c)))
             issues.append(Issue(source, int(position) + 2, header, "substitute_char",
                                 f"{header}「{original}」の「{missing}」は Shift_JIS(cp932) で書けないため"
                                 f"「{SUBSTITUTE_CHAR}」に置き換えました", Severity.WARNING))
-        table[header] = column.where(~bad, column.map(replacements))
+        table[header] = fixed
     return table, issues
 
 
-def _fits_cp932(text: str) -> bool:
+def substitute_for_cp932(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """`values` with each character cp932 lacks replaced by 〓, and the mask of the cells changed.
+
+    Each distinct text is checked once; the UKE writer shares this with the CSV writers.
+    """
+    replacements = {v: _geta(v) for v in pd.unique(values) if isinstance(v, str) and not fits_cp932(v)}
+    if not replacements:
+        return values, np.zeros(len(values), dtype=bool)
+    bad = values.isin(list(replacements))
+    return values.where(~bad, values.map(replacements)), bad.to_numpy()
+
+
+def fits_cp932(text: str) -> bool:
+    """True when `text` can be written in Shift_JIS (cp932) as it is."""
     try:
         text.encode("cp932")
     except UnicodeEncodeError:
@@ -324,5 +334,4 @@ def _fits_cp932(text: str) -> bool:
 
 
 def _geta(text: str) -> str:
-    return "".join(c if _fits_cp932(c) else SUBSTITUTE_CHAR for c in text)
-
+    return "".join(c if fits_cp932(c) else SUBSTITUTE_CHAR for c in text)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from dhdesk.core.progress import Cancelled, ProgressFn, no_progress, wrap_progress
 from dhdesk.core.synthetic import SyntheticUnion, generate_union
-from dhdesk.io import office_files, tokutei_xml_writer
+from dhdesk.io import office_files, tokutei_xml_writer, uke_writer
 from dhdesk.io.tokutei_xml import INSURED_COLUMNS
 from dhdesk.services import imports, stratification
 from dhdesk.store.workspace import Workspace
@@ -23,6 +23,12 @@ WORKSPACE_NAME = "demo.dhdesk"
 RECEIVED = "受信ファイル"
 OUTPUTS = "出力"
 DEMO_SETTING = "demo"
+PUBLIC_PAYER = "21230008"
+"""公費負担者番号 of the demo's 自立支援医療(精神通院): 法別21, 愛知23, 実施機関000, 検証番号8 (fictitious)."""
+_POINT_TABLES = {4: "3", 5: "4"}
+"""点数表 of the 医療機関コード by claim_type: 歯科 3, 調剤 4; 医科 and DPC are 1."""
+_UKE_CLAIMS = (1, 2)
+"""医科入院・医科入院外: what a 医科 レセ電 file holds (DPC has its own records)."""
 
 
 class DemoError(RuntimeError):
@@ -101,8 +107,8 @@ def _replace(target: Path, building: Path) -> None:
 def write_received_files(
     union: SyntheticUnion, folder: Path, progress: ProgressFn = no_progress
 ) -> list[tuple[str, Path]]:
-    """The office's inbox: roster, each clinic's files per 年度 (one as a 特定健診 XML archive), claims, and the
-    MHLW drug list."""
+    """The office's inbox: roster, each clinic's files per 年度 (one as a 特定健診 XML archive), claims (the
+    vendor CSV, and one clinic-month as a レセ電 file instead), and the MHLW drug list."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -118,8 +124,13 @@ def write_received_files(
         files.append(("checkups", _write_xml_archive(union, union.checkups[in_xml], folder / "健診結果")))
     progress(0.6, "レセプトを書き出しています")
     claims = folder / "レセプト"
-    office_files.write_claims_csv(union.receipts, union.diagnoses, union.drug_lines, union.procedures, claims)
+    receipts = _with_institution_codes(union.receipts, _prefecture(union.union_info.insurer_number))
+    in_uke = _delivered_as_uke(receipts, union.members, union.drug_lines)
+    by_vendor = receipts[~in_uke]
+    office_files.write_claims_csv(by_vendor, *_lines_of(union, by_vendor), claims)
     files.append(("claims", claims))
+    if in_uke.any():
+        files.append(("claims", _write_uke(union, receipts[in_uke], claims)))
     progress(0.8, "医薬品マスターを書き出しています")
     files += [("drugs", path) for path in office_files.write_drug_lists(union.drug_master, folder / "医薬品マスター")]
     return files
@@ -138,6 +149,63 @@ def _write_xml_archive(union: SyntheticUnion, checkups: pd.DataFrame, folder: Pa
     rows = checkups.join(cards.set_axis(list(INSURED_COLUMNS), axis=1), on="member_id")
     day = f"{checkups['exam_date'].max():%Y%m%d}"
     return tokutei_xml_writer.write_archive(tokutei_xml_writer.archive_files(rows, date=day), folder, zipped=True)
+
+
+def _prefecture(insurer_number: str) -> str:
+    """都道府県番号 of a 保険者番号: digits 3–4 of an 8-digit number (after the 法別番号), 1–2 of a 6-digit one."""
+    return insurer_number[2:4] if len(insurer_number) == 8 else insurer_number[:2]
+
+
+def _with_institution_codes(receipts: pd.DataFrame, prefecture: str) -> pd.DataFrame:
+    """Facility codes as claims carry them: 都道府県2 + 点数表1 (医科1・歯科3・調剤4) + 医療機関コード7.
+
+    The UKE reader gives the 10-digit code back, so the vendor CSV uses it too: one clinic, one code.
+    """
+    table = receipts["claim_type"].map(_POINT_TABLES).fillna(uke_writer.MEDICAL_TABLE).astype("string")
+    return receipts.assign(facility_code=prefecture + table + receipts["facility_code"])
+
+
+def _delivered_as_uke(receipts: pd.DataFrame, members: pd.DataFrame, drug_lines: pd.DataFrame) -> pd.Series:
+    """One clinic-month of 医科 receipts arrives as a レセ電 file instead of in the vendor CSV.
+
+    Only a clinic-month whose every patient the roster tells apart by 記号・番号・生年月日・性別 (what the
+    UKE import matches on) qualifies; among those a 院内処方 one (IY records) first, then the earliest month
+    (the current 年度's programs keep every claim as the vendor sent it), then the busiest, then the code.
+    """
+    keys = ["kigo", "bango", "birth_date", "sex"]
+    roster = members.drop_duplicates("member_id", keep="last").dropna(subset=keys)
+    sharing = roster.groupby(keys)["member_id"].transform("size")
+    medical = (receipts["claim_type"].isin(_UKE_CLAIMS) & receipts["facility_code"].notna()).fillna(False)
+    groups = receipts[medical].assign(
+        known=receipts["member_id"].isin(roster.loc[sharing == 1, "member_id"]),
+        drugs=receipts["receipt_id"].isin(drug_lines["receipt_id"]),
+    ).groupby(["facility_code", "service_month"]).agg(
+        known=("known", "all"), drugs=("drugs", "any"), count=("receipt_id", "size"),
+    ).reset_index()
+    groups = groups[groups["known"]].sort_values(["drugs", "service_month", "count", "facility_code"],
+                                                 ascending=[False, True, False, True])
+    if groups.empty:
+        return pd.Series(False, index=receipts.index)
+    chosen = groups.iloc[0]
+    return medical & (receipts["facility_code"] == chosen["facility_code"]).fillna(False) & (
+        receipts["service_month"] == chosen["service_month"]).fillna(False)
+
+
+def _lines_of(union: SyntheticUnion, receipts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The diagnoses, drug lines and procedures of `receipts`."""
+    ids = receipts["receipt_id"]
+    diagnoses, drug_lines, procedures = (
+        frame[frame["receipt_id"].isin(ids)] for frame in (union.diagnoses, union.drug_lines, union.procedures))
+    return diagnoses, drug_lines, procedures
+
+
+def _write_uke(union: SyntheticUnion, receipts: pd.DataFrame, folder: Path) -> Path:
+    """The clinic's レセ電 file, named by month and 医療機関コード so each month's file keeps its own receipt ids."""
+    first = receipts.iloc[0]
+    path = folder / f"RECEIPTC_{first['service_month']}_{first['facility_code']}.UKE"
+    uke_writer.write_uke(path, receipts, *_lines_of(union, receipts), union.members,
+                         insurer_number=union.union_info.insurer_number, public_payer=PUBLIC_PAYER)
+    return path
 
 
 def _import_all(workspace: Workspace, files: list[tuple[str, Path]], progress: ProgressFn) -> None:

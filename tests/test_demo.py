@@ -1,0 +1,58 @@
+"""The demo's inbox: one clinic-month of 医科 claims arrives as a レセ電 file and is imported once."""
+
+from __future__ import annotations
+
+import pytest
+
+from dhdesk.core.synthetic import generate_union
+from dhdesk.services import demo
+from dhdesk.store.workspace import Workspace
+
+MEMBERS, SEED = 300, 5
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return demo.build_demo(tmp_path_factory.mktemp("demo"), members=MEMBERS, seed=SEED)
+
+
+def uke_receipts(path):
+    """The RE records of a UKE file: (レセプト番号, 合計点数 of the HO after it)."""
+    lines = [line.split(",") for line in path.read_bytes().decode("cp932").split("\r\n")]
+    return [(re_[1], int(ho[5])) for re_, ho in zip(lines, lines[1:], strict=False) if re_[0] == "RE"]
+
+
+def test_the_inbox_holds_one_uke_file_beside_the_vendor_csv(built):
+    folder = built.workspace_path.parent / demo.RECEIVED / "レセプト"
+    ukes = sorted(folder.glob("*.UKE"))
+    assert len(ukes) == 1 and ukes[0] in built.files
+    assert (folder / "レセプト.csv").exists()
+    assert uke_receipts(ukes[0])
+
+
+def test_every_receipt_is_in_the_workspace_once(built):
+    union = generate_union(members=MEMBERS, seed=SEED)
+    uke = next((built.workspace_path.parent / demo.RECEIVED / "レセプト").glob("*.UKE"))
+    written = uke_receipts(uke)
+    with Workspace.open(built.workspace_path) as workspace:
+        receipts = workspace.receipts()
+        lines = {key: len(getattr(workspace, key)()) for key in ("diagnoses", "drug_lines", "procedures")}
+    assert len(receipts) == len(union.receipts) and receipts["receipt_id"].is_unique
+    assert receipts["points"].sum() == union.receipts["points"].sum()
+    assert lines == {key: len(getattr(union, key)) for key in lines}
+    from_uke = receipts[receipts["receipt_id"].str.startswith(f"{uke.stem}:")]
+    assert from_uke["receipt_id"].tolist() == [f"{uke.stem}:{number}" for number, _ in written]
+    assert from_uke["points"].tolist() == [points for _, points in written]
+    assert from_uke["member_id"].notna().all()
+    clinic_month = receipts[(receipts["facility_code"] == from_uke["facility_code"].iloc[0])
+                            & (receipts["service_month"] == from_uke["service_month"].iloc[0])
+                            & receipts["claim_type"].isin([1, 2])]
+    assert clinic_month["receipt_id"].tolist() == from_uke["receipt_id"].tolist()
+
+
+def test_facility_codes_are_the_ten_digit_codes_the_uke_reader_gives(built):
+    with Workspace.open(built.workspace_path) as workspace:
+        codes = workspace.receipts(columns=["facility_code", "claim_type"])
+    assert codes["facility_code"].str.fullmatch(r"23[0-9]{8}").all()  # 都道府県 23 = the union's 愛知
+    table = codes["claim_type"].astype(int).map({4: "3", 5: "4"}).fillna("1")  # 点数表: 歯科 3, 調剤 4, else 医科 1
+    assert codes["facility_code"].str[2].tolist() == table.tolist()
