@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dhdesk.core.synthetic import generate_union
+from dhdesk.io.uke import read_uke
 from dhdesk.services import demo
 from dhdesk.store.workspace import Workspace
 
@@ -40,8 +41,9 @@ def test_every_receipt_is_in_the_workspace_once(built):
     assert len(receipts) == len(union.receipts) and receipts["receipt_id"].is_unique
     assert receipts["points"].sum() == union.receipts["points"].sum()
     assert lines == {key: len(getattr(union, key)) for key in lines}
-    from_uke = receipts[receipts["receipt_id"].str.startswith(f"{uke.stem}:")]
-    assert from_uke["receipt_id"].tolist() == [f"{uke.stem}:{number}" for number, _ in written]
+    prefix = read_uke(uke)[0]["receipts"]["receipt_id"].iloc[0].rsplit(":", 1)[0]  # 医療機関コード-請求年月
+    from_uke = receipts[receipts["receipt_id"].str.startswith(f"{prefix}:")]
+    assert from_uke["receipt_id"].tolist() == [f"{prefix}:{number}" for number, _ in written]
     assert from_uke["points"].tolist() == [points for _, points in written]
     assert from_uke["member_id"].notna().all()
     clinic_month = receipts[(receipts["facility_code"] == from_uke["facility_code"].iloc[0])

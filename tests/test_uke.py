@@ -69,7 +69,7 @@ def test_sample_detail_counts_equal_the_flattened_records():
     assert len(frames["drug_lines"]) == kinds["IY"] == 32
     assert frames["procedures"]["procedure_code"].tolist() == ef.loc[ef[15] == "SI", 16].tolist()
     assert frames["drug_lines"]["drug_code"].tolist() == ef.loc[ef[15] == "IY", 16].tolist()
-    first = frames["diagnoses"][frames["diagnoses"]["receipt_id"] == "RECEIPTC_GAIRAI_SAMPLE:1"]
+    first = frames["diagnoses"][frames["diagnoses"]["receipt_id"] == "1210000000-202111:1"]
     assert len(frames["diagnoses"]) == 9
     assert first["disease_code"].tolist() == ["2500013", "0000999", "0000999"]
     assert pd.isna(first["disease_name"].iloc[0]) and first["disease_name"].iloc[1] == "テスト"
@@ -100,7 +100,7 @@ def test_tiny_file_typed_frames(tmp_path):
         expected = {f.name: pandas_dtype(f) for f in layout.fields} | extra | {"source_row": "int64"}
         assert {name: str(dtype) for name, dtype in frames[key].dtypes.items()} == expected
     receipts = frames["receipts"]
-    assert receipts["receipt_id"].tolist() == ["tiny:1", "tiny:2"]
+    assert receipts["receipt_id"].tolist() == ["1311234567-202411:1", "1311234567-202411:2"]
     assert receipts["service_month"].tolist() == ["202404", "202404"]
     assert receipts["facility_code"].tolist() == ["1311234567"] * 2
     assert receipts["facility_name"].iloc[0] == "テスト医院"
@@ -120,7 +120,7 @@ def test_tiny_file_details(tmp_path):
     drug = frames["drug_lines"].iloc[0]
     assert (drug["drug_code"], drug["quantity"], drug["days"], drug["points"]) == ("620098801", 1.5, 7, 12)
     procedures = frames["procedures"]
-    assert procedures["receipt_id"].tolist() == ["tiny:1", "tiny:2"]
+    assert procedures["receipt_id"].tolist() == ["1311234567-202411:1", "1311234567-202411:2"]
     assert procedures["times"].tolist() == [1, 2] and procedures["points"].tolist() == [288, 73]
 
 
@@ -359,3 +359,14 @@ def test_match_members_tells_family_apart_and_reports_the_rest():
         (15, UNMATCHED_MEMBER, Severity.WARNING), (20, UNMATCHED_MEMBER, Severity.WARNING)]
     assert "複数" in issues[0].message and "見つかりません" in issues[1].message
     assert receipts["member_id"].isna().all()
+
+
+def test_files_named_alike_from_two_billing_months_give_distinct_receipt_ids(tmp_path):
+    """Clinics call every month's file RECEIPTC.UKE: ids come from the IR record (医療機関コード-請求年月)."""
+    ids = []
+    for billing in ("50610", "50611"):  # 令和6年10月, 11月
+        path = tmp_path / billing / "RECEIPTC.UKE"
+        path.parent.mkdir()
+        path.write_bytes(TINY.replace(",50611,", f",{billing},", 1).encode("cp932"))
+        ids += read_uke(path)[0]["receipts"]["receipt_id"].tolist()
+    assert ids == ["1311234567-202410:1", "1311234567-202410:2", "1311234567-202411:1", "1311234567-202411:2"]

@@ -14,6 +14,8 @@ from dhdesk.io.uke import match_members, read_uke
 from dhdesk.io.uke_writer import write_uke
 
 FACILITY = "2311234567"
+PREFIX = f"{FACILITY}-202407"
+"""Receipt ids of a read file: 医療機関コード-請求年月:レセプト番号 (the writer bills the service month)."""
 
 
 def frame(layout, **columns):
@@ -82,7 +84,7 @@ def test_round_trip_gives_the_same_receipts_and_lines(tmp_path):
     frames, issues = read_uke(path)
     assert issues == []
     read = frames["receipts"]
-    assert read["receipt_id"].tolist() == ["RECEIPTC:1", "RECEIPTC:2"]
+    assert read["receipt_id"].tolist() == [f"{PREFIX}:1", f"{PREFIX}:2"]
     for name in ("service_month", "claim_type", "receipt_kind", "facility_code", "days", "points", "public_expense"):
         assert read[name].tolist() == receipts[name].tolist(), name
     assert read["facility_name"].tolist() == ["みなと内科　Ｃｌｉｎｉｃ"] * 2
@@ -94,7 +96,7 @@ def test_round_trip_gives_the_same_receipts_and_lines(tmp_path):
     assert unmatched == [] and matched["member_id"].tolist() == ["0001", "0002"]
 
     read_dx = frames["diagnoses"]
-    assert read_dx["receipt_id"].tolist() == ["RECEIPTC:1", "RECEIPTC:1", "RECEIPTC:2"]
+    assert read_dx["receipt_id"].tolist() == [f"{PREFIX}:1", f"{PREFIX}:1", f"{PREFIX}:2"]
     assert read_dx["disease_code"].tolist() == ["8833421", "0000999", "2500013"]
     assert read_dx["disease_name"].tolist()[1] == "胃炎，慢性"  # 全角: a comma cannot split the record
     assert read_dx["start_date"].tolist() == diagnoses["start_date"].tolist()[:3]
@@ -105,7 +107,7 @@ def test_round_trip_gives_the_same_receipts_and_lines(tmp_path):
     read_procedures = frames["procedures"]
     for name in ("procedure_code", "points", "times"):
         assert read_procedures[name].tolist() == procedures[name].tolist(), name
-    assert read_procedures["receipt_id"].tolist() == ["RECEIPTC:1", "RECEIPTC:2", "RECEIPTC:2"]
+    assert read_procedures["receipt_id"].tolist() == [f"{PREFIX}:1", f"{PREFIX}:2", f"{PREFIX}:2"]
 
 
 def test_go_totals_equal_the_receipts_and_ko_carries_the_same_claim(tmp_path):
@@ -187,7 +189,9 @@ def test_a_synthetic_clinic_month_round_trips(tmp_path):
     path, issues = write(tmp_path, (receipts, union.diagnoses, union.drug_lines, union.procedures, union.members))
     frames, read_issues = read_uke(path)
     assert issues == [] and read_issues == []
-    numbers = pd.Series([f"RECEIPTC:{n}" for n in range(1, len(receipts) + 1)], index=receipts["receipt_id"])
+    billed = pd.Period(f"{busiest[1][:4]}-{busiest[1][4:]}", freq="M") + 1  # billed the month after
+    prefix = f"231{busiest[0]}-{billed:%Y%m}"
+    numbers = pd.Series([f"{prefix}:{n}" for n in range(1, len(receipts) + 1)], index=receipts["receipt_id"])
     read = frames["receipts"]
     assert read["points"].tolist() == receipts["points"].tolist()
     assert read["days"].tolist() == receipts["days"].tolist()

@@ -91,6 +91,7 @@ class _Reader:
     dental: bool = False
     facility_code: str | None = None
     facility_name: str | None = None
+    billing_month: str | None = None
     receipts: list[_Receipt] = field(default_factory=list)
     diagnoses: list[tuple] = field(default_factory=list)
     drugs: list[tuple] = field(default_factory=list)
@@ -98,6 +99,14 @@ class _Reader:
     reported_types: set[str] = field(default_factory=set)
     receipt_ids: set[str] = field(default_factory=set)
     go: tuple[int, list[str]] | None = None
+
+    @property
+    def receipt_prefix(self) -> str:
+        """医療機関コード-請求年月: one file per facility and billing month, whatever the file is called
+        (clinics name every month's file RECEIPTC.UKE); the file name only when the IR record is unreadable."""
+        if self.facility_code and self.billing_month:
+            return f"{self.facility_code}-{self.billing_month}"
+        return self.stem
 
     def issue(self, row: int | None, column: str | None, code: str, message: str,
               severity: Severity = Severity.ERROR, value: str | None = None) -> None:
@@ -194,6 +203,10 @@ def _facility(reader: _Reader, row: int, fields: list[str]) -> None:
     reader.dental = fields[3].strip() == _DENTAL_TABLE
     reader.facility_code = fields[2].strip() + fields[3].strip() + fields[4].strip()
     reader.facility_name = fields[6].strip() or None
+    try:
+        reader.billing_month = _service_month(fields[7].strip()) if len(fields) > 7 else None
+    except ValueError:
+        reader.billing_month = None
 
 
 def _receipt(reader: _Reader, row: int, fields: list[str]) -> None:
@@ -201,7 +214,7 @@ def _receipt(reader: _Reader, row: int, fields: list[str]) -> None:
     if not reader.has_fields(row, fields, 7):
         return
     number = fields[1].strip()
-    receipt_id = f"{reader.stem}:{number}"
+    receipt_id = f"{reader.receipt_prefix}:{number}"
     if receipt_id in reader.receipt_ids:
         reader.issue(row, "RE レセプト番号", "uke_duplicate_receipt", f"レセプト番号「{number}」が重複しています",
                      value=fields[1])
@@ -428,8 +441,11 @@ def _typed(layout: Layout, rows: list[tuple], extra: dict[str, str] | None = Non
     })
 
 
-def match_members(receipts: pd.DataFrame, members: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
+def match_members(receipts: pd.DataFrame, members: pd.DataFrame, source: str | None = None
+                  ) -> tuple[pd.DataFrame, list[Issue]]:
     """Fill receipts' member_id from the roster by 記号・番号 (全角/半角 alike) + 生年月日 + 性別.
+
+    `source` is the file name the warnings name (default: the receipt ids' 医療機関コード-請求年月).
 
     The UKE has no 枝番 to rely on, so birth date and sex tell a family apart. A receipt with no roster
     row, or with several members matching, keeps member_id NA and gets a warning (資格喪失後の受診 or a
@@ -453,7 +469,7 @@ def match_members(receipts: pd.DataFrame, members: pd.DataFrame) -> tuple[pd.Dat
     member_id[unique["_position"].to_numpy()] = unique["_member"].to_numpy()
     result = receipts.copy()
     result["member_id"] = member_id.set_axis(result.index)
-    return result, _unmatched_issues(receipts, member_id.isna().to_numpy(), set(counts.index[counts > 1]))
+    return result, _unmatched_issues(receipts, member_id.isna().to_numpy(), set(counts.index[counts > 1]), source)
 
 
 def _id_key(values: pd.Series) -> pd.Series:
@@ -462,7 +478,8 @@ def _id_key(values: pd.Series) -> pd.Series:
     return key.mask(key == "")
 
 
-def _unmatched_issues(receipts: pd.DataFrame, missing: np.ndarray, ambiguous: set[int]) -> list[Issue]:
+def _unmatched_issues(receipts: pd.DataFrame, missing: np.ndarray, ambiguous: set[int], source: str | None
+                      ) -> list[Issue]:
     """One warning per receipt left without member_id, naming the patient as the file does."""
     rows = receipts[missing]
     positions = missing.nonzero()[0]
@@ -475,7 +492,7 @@ def _unmatched_issues(receipts: pd.DataFrame, missing: np.ndarray, ambiguous: se
         reason = ("加入者台帳の複数の人に当てはまります" if position in ambiguous
                   else "加入者台帳に見つかりません（記号・番号・生年月日・性別で照合）")
         issues.append(Issue(
-            str(receipt_id).rsplit(":", 1)[0], None if pd.isna(source_row) else int(source_row), "被保険者証記号・番号",
+            source or str(receipt_id).rsplit(":", 1)[0], None if pd.isna(source_row) else int(source_row), "被保険者証記号・番号",
             UNMATCHED_MEMBER, f"記号「{_text(kigo)}」番号「{_text(bango)}」 {_text(name)}: {reason}", Severity.WARNING,
             "・".join(str(part) for part in (kigo, bango) if not pd.isna(part)) or None,
         ))
