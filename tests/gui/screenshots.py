@@ -203,6 +203,45 @@ def _grab(window: MainWindow, target: Path) -> Path:
     return target
 
 
+def capture_member_page(window: MainWindow, out_dir: Path) -> Path:
+    """加入者・健診・レセプト with a checkup row selected: the member page beside it, scrolled to its end, of
+    someone sent a notice when there is one (after capture_notices), else of someone with a 受診勧奨."""
+    page = window.show_page("browse")
+    page.tabs.setCurrentWidget(page.checkups_tab)
+    rows = range(min(page.checkups_tab.model.rowCount(), 60))
+
+    def select_first(wanted) -> bool:
+        for row in rows:
+            page.select_row(page.checkups_tab, row)
+            if wanted(page.member_view.profile):
+                return True
+        return False
+
+    if not select_first(lambda p: bool(p.notices)):
+        select_first(lambda p: bool(p.checkups and p.checkups[-1].tier))
+    page.splitter.setSizes([520, 880])
+    settle()
+    bar = page.member_view.text.verticalScrollBar()
+    bar.setValue(bar.maximum())  # the end: the lists and letters, below the roster and the checkups
+    return _grab(window, out_dir / "member_page.png")
+
+
+DEFAULT_CHART_SHOWN = "cost_by_type"
+"""The default-chart screenshot: a table the plan does not draw, charted by its rate per 年度."""
+
+
+def capture_analysis_default_chart(window: MainWindow, out_dir: Path) -> Path:
+    """The 分析表 tab with a table the plan does not chart: the default bars of its rate."""
+    page = window.show_page("analysis")
+    panel = page.tables_panel
+    page.tabs.setCurrentWidget(panel)
+    if panel.result is None:
+        panel.start_analysis()
+        wait_for_task(window)
+    panel.select_table(DEFAULT_CHART_SHOWN)
+    return _grab(window, out_dir / "analysis_default_chart.png")
+
+
 NOTICES_PROGRAM, NOTICES_YEAR, NOTICES_SENT = "jushin", 2024, date(2024, 10, 1)
 """The 通知・発送 screenshots: an approved 受診勧奨 list of 2024年度, printed as sent on 2024-10-01 (claims follow)."""
 
@@ -283,6 +322,8 @@ def main() -> int:
             print(path)
         for path in capture_notices(window, args.output, scratch):
             print(path)
+        print(capture_member_page(window, args.output))
+        print(capture_analysis_default_chart(window, args.output))
         window.close()
     return 0
 

@@ -89,7 +89,7 @@ def test_a_table_the_plan_charts_shows_that_chart_under_it(panel):
 
 def test_a_table_without_a_chart_hides_the_chart(panel):
     panel.select_table("population_pyramid")
-    panel.select_table("cost_ranges")
+    panel.select_table("shido_ryunyushutsu")  # 区分 repeats (継続/新規/脱出 and their 内訳): no honest chart
     assert not panel.chart_view.isVisibleTo(panel)
     assert panel.chart_view.figure() is None
 
@@ -101,7 +101,7 @@ def test_table_chart_names_the_series_after_the_unions_insured():
     axes = figure.axes[0]
     assert [t.get_text() for t in axes.get_legend().get_texts()] == ["被保険者 加入者数", "被扶養者 加入者数"]
     assert [t.get_text() for t in axes.get_xticklabels()] == ["2024年度", "2025年度"]
-    assert table_chart(AnalysisTable("cost_ranges", "医療費レンジ", frame), "被保険者") is None
+    assert table_chart(AnalysisTable("other", "加入者数", frame.iloc[:1]), "被保険者") is None  # not a plan chart
 
 
 def test_drill_down_lists_the_member_ids_of_a_label(panel):
@@ -169,3 +169,92 @@ def test_screenshot_shows_a_table_with_its_chart(window, tables_workspace, tmp_p
     assert saved.name == "analysis_chart.png" and saved.stat().st_size > 0
     assert panel.result.tables[panel.table_list.currentRow()].key == CHART_SHOWN
     assert panel.chart_view.figure() is not None
+
+
+def chart_of(frame: pd.DataFrame, key: str = "not_in_the_plan"):
+    """The chart a table without a plan figure gets: (bar categories, series names, value-axis label)."""
+    figure = table_chart(AnalysisTable(key, "表", frame), "組合員")
+    if figure is None:
+        return None
+    axes = figure.axes[0]
+    figure.canvas.draw()
+    horizontal = axes.get_xlabel() != ""  # bars() names the value axis: x when the bars lie down
+    ticks = axes.get_yticklabels() if horizontal else axes.get_xticklabels()
+    legend = axes.get_legend()
+    series = [t.get_text() for t in legend.get_texts()] if legend else [c.get_label() for c in axes.containers]
+    return [t.get_text() for t in ticks], series, axes.get_xlabel() if horizontal else axes.get_ylabel()
+
+
+def test_a_table_with_a_rate_is_charted_by_that_rate_without_its_total_row():
+    frame = pd.DataFrame({"区分": ["組合員", "被扶養者", "合計"], "加入者数": [300, 120, 420],
+                          "多剤服用者数": [12, 3, 15], "多剤服用者割合(%)": [4.0, 2.5, 3.6]})
+    assert chart_of(frame) == (["組合員", "被扶養者"], ["多剤服用者割合(%)"], "多剤服用者割合(%)")
+
+
+def test_the_same_rate_per_year_or_per_group_is_drawn_side_by_side():
+    frame = pd.DataFrame({"レセプト種別": ["医科入院", "調剤", "合計"], "件数": [10, 50, 60],
+                          "構成割合(%) 2024年度": [40.0, 60.0, 100.0], "構成割合(%) 2025年度": [35.0, 65.0, 100.0],
+                          "医療費割合(%) 2025年度": [70.0, 30.0, 100.0]})
+    assert chart_of(frame) == (["医科入院", "調剤"], ["構成割合(%) 2024年度", "構成割合(%) 2025年度"], "構成割合(%)")
+    groups = pd.DataFrame({"年齢階層": ["0-9歳", "10-19歳"], "組合員 数量シェア(%)": [80.0, 82.0],
+                           "被扶養者 数量シェア(%)": [85.0, 84.0], "全体 数量シェア(%)": [83.0, 83.5]})
+    assert chart_of(groups)[1] == ["組合員 数量シェア(%)", "被扶養者 数量シェア(%)", "全体 数量シェア(%)"]
+
+
+def test_without_a_rate_the_first_count_is_charted_and_a_cross_table_is_stacked():
+    counts = pd.DataFrame({"区分": ["A", "B", "C"], "対象者": ["治療中", "未治療", "不明"], "人数": [4, 0, 2]})
+    assert chart_of(counts) == (["A", "B", "C"], ["人数"], "人数")
+    cross = pd.DataFrame({"血糖コントロール": ["コントロール者", "不明者", "合計"], "第3期": [1, 0, 1], "第4期": [0, 2, 2],
+                          "合計": [1, 2, 3]})
+    categories, series, axis = chart_of(cross)
+    assert (categories, series, axis) == (["コントロール者", "不明者"], ["第3期", "第4期"], "合計の内訳")
+
+
+def test_long_labels_or_many_rows_are_drawn_as_horizontal_bars():
+    long = pd.DataFrame({"区分": ["アンコントロール者のうち 糖尿病のみ", "コントロール者"], "割合(%)": [40.0, 60.0]})
+    many = pd.DataFrame({"年齢階層": [f"{a}-{a + 4}歳" for a in range(0, 45, 5)], "人数": range(1, 10)})
+    short = pd.DataFrame({"区分": ["12345678", "B"], "割合(%)": [40.0, 60.0]})
+    lying = {name: table_chart(AnalysisTable("x", "表", frame), "組合員").axes[0].get_xlabel() != ""
+             for name, frame in (("long", long), ("many", many), ("short", short))}
+    assert lying == {"long": True, "many": True, "short": False}
+    assert chart_of(long)[0] == ["アンコントロール者のうち 糖尿病のみ", "コントロール者"]
+
+
+@pytest.mark.parametrize(("why", "frame"), [
+    ("one row besides the total", pd.DataFrame({"区分": ["組合員", "合計"], "実施率(%)": [50.0, 50.0]})),
+    ("a repeated label mixes measures", pd.DataFrame({"区分": ["自組合", "自組合", "他組合"], "指標": ["a", "b", "a"],
+                                                       "肥満": [1.0, 2.0, 3.0]})),
+    ("every value is 0", pd.DataFrame({"区分": ["65歳未満", "前期高齢者"], "外来受診者数": [30, 15],
+                                      "頻回受診者割合(%)": [0.0, 0.0]})),
+    ("no number column", pd.DataFrame({"区分": ["a", "b"], "2024年度": ["1", "<10"]})),
+    ("no label column", pd.DataFrame({"順位": [1, 2], "人数": [3, 4]})),
+    ("no rows", pd.DataFrame({"区分": pd.Series([], dtype="string"), "人数": pd.Series([], dtype="int64")})),
+])
+def test_no_default_chart_where_it_would_mislead_or_say_nothing(why, frame):
+    assert chart_of(frame) is None, why
+
+
+def test_every_demo_table_gets_the_expected_chart(panel):
+    charted = {t.key for t in panel.result.tables
+               if table_chart(t, "組合員") is not None}
+    assert {"cost_ranges", "cost_by_type", "jisshiritsu_kenshin", "jisshiritsu_shido", "予備群コントロール",
+            "jinsho_stage", "jinsho_groups", "generic_share_by_age", "polypharmacy"} <= charted
+    assert not charted & {"shido_ryunyushutsu", "リスク分布", "jinsho_trend", "健診スコア_組合員", "問診スコア_組合員"}
+    panel.select_table("cost_ranges")
+    assert panel.chart_view.isVisibleTo(panel)
+    legend = panel.chart_view.figure().axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [c for c in panel.result.tables[
+        panel.table_list.currentRow()].table.columns if str(c).startswith("加入者割合(%)")]
+
+
+def test_screenshot_shows_a_table_with_its_default_chart(window, tables_workspace, tmp_path):
+    from screenshots import DEFAULT_CHART_SHOWN, SIZE, capture_analysis_default_chart
+
+    window.resize(*SIZE)
+    window.open_workspace(tables_workspace)
+    saved = capture_analysis_default_chart(window, tmp_path)
+    panel = window.pages["analysis"].tables_panel
+    assert saved.name == "analysis_default_chart.png" and saved.stat().st_size > 0
+    assert panel.result.tables[panel.table_list.currentRow()].key == DEFAULT_CHART_SHOWN
+    legend = panel.chart_view.figure().axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [f"構成割合(%) {y}年度" for y in (2023, 2024, 2025)]

@@ -1,5 +1,8 @@
 """Charts (図) of the plan from analysis tables: pyramid, bars, year lines, 実施率 against target.
 
+`table_default` draws any other table that has a label column and numbers (the 分析 screen charts
+every table; the plan prints only its own list).
+
 Each chart is `def <chart>(table, ...) -> Figure`, built with matplotlib's object API (never pyplot's
 global state), so the PDF renderer and the GUI embed the very same drawing. Japanese text uses the
 bundled font, registered with matplotlib's font manager once and passed explicitly to every text.
@@ -8,6 +11,7 @@ Cells a published table hides (「<10」, 「X」) are drawn as missing, never a
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from importlib.resources import as_file
@@ -17,7 +21,7 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from dhdesk.core.plan import FigureBlock
 from dhdesk.reports.fonts import BUNDLED, REGULAR, font_file
@@ -185,6 +189,59 @@ def kpi(table: pd.DataFrame, *, indicator: str) -> Figure:
     axes.set_ylabel(indicator, fontproperties=font())
     axes.legend(prop=font(8), frameon=False, loc="lower right", ncols=2)
     _style_ticks(axes)
+    return figure
+
+
+TOTAL_ROWS = ("合計", "計")
+"""Row labels of a table's total row: left out of a default chart, where it would dwarf the rows."""
+_PERIOD = re.compile(r"\s*(令和\d+年度\(\d{4}\)|\d{4}年度)")
+_GROUP = re.compile(r"^(組合員|被保険者|被扶養者|全体) ")
+_LONG_LABEL = 8
+
+
+def _measure(column: object) -> str:
+    """What a column measures without its 年度 or group: 「加入者割合(%) 2024年度」 → 「加入者割合(%)」."""
+    return _GROUP.sub("", _PERIOD.sub("", str(column))).strip()
+
+
+def _is_rate(column: object) -> bool:
+    return "%" in str(column) or "率" in str(column)
+
+
+def table_default(table: pd.DataFrame) -> Figure | None:
+    """Bars for a table the plan does not draw: one bar per labelled row, of its rate (「%」 or 「率」 in the
+    header; every column of that same rate, per 年度 or per group, side by side), else of its first count;
+    a cross-table (a 合計 column) stacks the counts before its 合計, so no column is shown alone.
+
+    The label is the first text column; the numbers are the numeric columns right of it. None when a
+    chart would mislead or say nothing: a label repeated (sub-rows mixed with their totals, or measures
+    stacked as rows), fewer than two rows besides 合計, or no number other than 0.
+    """
+    label = next((c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c].dtype)), None)
+    if label is None:
+        return None
+    body = table.loc[~table[label].astype(str).isin(TOTAL_ROWS)]
+    if len(body) < 2 or body[label].astype(str).duplicated().any():
+        return None
+    right = table.columns[table.columns.get_loc(label) + 1:]
+    numeric = [c for c in right if pd.api.types.is_numeric_dtype(table[c].dtype)
+               and not pd.api.types.is_bool_dtype(table[c].dtype)]
+    rate_columns = [c for c in numeric if _is_rate(c)]
+    total = next((c for c in numeric if str(c) in TOTAL_ROWS), None)
+    crosstab = not rate_columns and total is not None
+    if rate_columns:
+        series = [c for c in rate_columns if _measure(c) == _measure(rate_columns[0])]
+    else:
+        series = numeric[:numeric.index(total)] if crosstab else numeric[:1]
+    if not series or not np.nan_to_num(numbers(body[series])).any():
+        return None
+    unit = f"{total}の内訳" if crosstab else _measure(series[0]) if len(series) > 1 else str(series[0])
+    horizontal = len(body) > _LONG_LABEL or body[label].astype(str).str.len().max() > _LONG_LABEL
+    figure = bars(table, label=label, columns=series, unit=unit, horizontal=horizontal, skip_rows=TOTAL_ROWS,
+                  stacked=crosstab)
+    if not rate_columns:
+        axes = figure.axes[0]
+        (axes.xaxis if horizontal else axes.yaxis).set_major_locator(MaxNLocator(integer=True))
     return figure
 
 

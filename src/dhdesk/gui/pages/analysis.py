@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dhdesk.gui.pages import member_page
 from dhdesk.gui.pages.analysis_tables import AnalysisTablesPanel
 from dhdesk.gui.pages.base import Page, PageContext
 from dhdesk.gui.table_model import ColumnSpec, DataFrameModel, format_count, format_sex
@@ -79,8 +80,10 @@ class AnalysisPage(Page):
         self.members_model = DataFrameModel(pd.DataFrame({c.column: [] for c in MEMBER_COLUMNS}), MEMBER_COLUMNS)
         self.members_view = DataTableView(self.members_model)
         self.members_view.selectionModel().selectionChanged.connect(self._on_selection)
+        self.members_view.doubleClicked.connect(self._open_member_page)
         self.explanation_view = QTextBrowser()
-        self.explanation_view.setPlaceholderText("一覧の行を選ぶと、判定の理由がここに出ます。")
+        self.explanation_view.setPlaceholderText(
+            "一覧の行を選ぶと、判定の理由がここに出ます。ダブルクリックでその人の詳細（全年度・通知）を開きます。")
         filter_row = QHBoxLayout()
         filter_row.addWidget(QLabel("表示するレベル"))
         filter_row.addWidget(self.level_combo)
@@ -179,6 +182,11 @@ class AnalysisPage(Page):
             return
         member_id = self.members_model.row(rows[0].row())["member_id"]
         self.explanation_view.setPlainText(self.result.explain(member_id))
+
+    def _open_member_page(self, index: QModelIndex) -> None:
+        if self.result is not None and self.workspace is not None:
+            member_id = self.members_model.row(index.row())["member_id"]
+            member_page.show_member(self, self.workspace, member_id)
 
     def select_member(self, row: int) -> None:
         """Select one row of the member table, as a click would (tests and screenshots)."""

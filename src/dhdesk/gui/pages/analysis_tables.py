@@ -1,7 +1,8 @@
 """The 分析表 tab of the 分析 screen: every data-health table of a 年度, its chart, notes, drill-down and xlsx.
 
 A table the plan draws (人口ピラミッド, 医療費の推移, …) shows the very chart the PDF prints: the plan's
-figure list (core.plan.document.FIGURES) drawn by reports.figures.
+figure list (core.plan.document.FIGURES) drawn by reports.figures; any other table gets the default
+bars of reports.figures.table_default when it has a label column and numbers.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from dhdesk.gui.chart_view import ChartView
 from dhdesk.gui.pages.base import PageContext
 from dhdesk.gui.table_model import ColumnSpec, DataFrameModel, is_missing
 from dhdesk.gui.table_view import DataTableView
-from dhdesk.reports.figures import draw
+from dhdesk.reports.figures import draw, table_default
 from dhdesk.services import analyses, workspaces
 
 XLSX_FILTER = "Excelファイル (*.xlsx)"
@@ -67,11 +68,12 @@ def table_columns(table: pd.DataFrame) -> list[ColumnSpec]:
 
 
 def table_chart(table: AnalysisTable, insured: str) -> Figure | None:
-    """The chart the plan prints for this table (None when the plan draws none), `insured` being
-    組合員 or 被保険者 as the table's columns say."""
+    """The chart the plan prints for this table, `insured` being 組合員 or 被保険者 as the table's columns
+    say; for a table the plan does not draw, the default bars of its rate or count (None when the table
+    has nothing a chart could show honestly: see reports.figures.table_default)."""
     entries = FIGURES.get(table.key)
     if not entries:
-        return None
+        return table_default(table.table)
     chart, caption, options = entries[0]
     options = {name: tuple(c.format(insured=insured) for c in value) if name == "columns" and value != "*" else value
                for name, value in options.items()}

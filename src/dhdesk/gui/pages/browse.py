@@ -2,6 +2,7 @@
 
 Each tab shows at most `browse/row_limit` rows from the service (which searches and limits), and
 a tab reads only when it is shown, so switching workspaces does not pay for three queries.
+Selecting a row in any tab shows that member's page (member_page.MemberView) beside the tabs.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -22,12 +25,15 @@ from PySide6.QtWidgets import (
 
 from dhdesk.core.fields import CHECKUPS, MEMBERS, RECEIPTS, Layout
 from dhdesk.gui.pages.base import Page, PageContext
+from dhdesk.gui.pages.member_page import MemberView
 from dhdesk.gui.table_model import DataFrameModel, layout_specs
 from dhdesk.gui.table_view import DataTableView
 from dhdesk.services import workspaces
 
 Loader = Callable[[object, int | None, str, int], pd.DataFrame]
 """(workspace, fiscal year or None, search text, row limit) -> rows to show."""
+MEMBER_COLUMN = "加入者番号"
+"""The header every tab's rows carry: the member a selected row belongs to."""
 
 
 class BrowseTab(QWidget):
@@ -64,6 +70,14 @@ class BrowseTab(QWidget):
         layout.addWidget(self.count_label)
         layout.addWidget(self.view, 1)
 
+    def selected_member(self) -> str | None:
+        """加入者番号 of the selected row (None when nothing is selected)."""
+        rows = self.view.selectionModel().selectedRows()
+        if not rows or MEMBER_COLUMN not in self.model.frame.columns:
+            return None
+        value = self.model.row(rows[0].row())[MEMBER_COLUMN]
+        return None if pd.isna(value) else str(value)
+
     def show_workspace(self, workspace, fiscal_years: list[int], limit: int) -> None:
         """Take a (new) workspace; its rows are read on the next `reload`."""
         self._workspace, self._limit = workspace, limit
@@ -95,7 +109,7 @@ class BrowseTab(QWidget):
 
 
 class BrowsePage(Page):
-    """Tabs 加入者 / 健診 / レセプト over the store."""
+    """Tabs 加入者 / 健診 / レセプト over the store, and the selected member's page beside them."""
 
     title = "加入者・健診・レセプト"
     explanation = "取り込んだデータを確かめます。加入者番号か氏名で検索できます。"
@@ -122,7 +136,28 @@ class BrowsePage(Page):
         self.tabs.addTab(self.checkups_tab, "健診")
         self.tabs.addTab(self.receipts_tab, "レセプト")
         self.tabs.currentChanged.connect(lambda _i: self._reload_current_if_stale())
-        self.body.addWidget(self.tabs, 1)
+        self.member_view = MemberView()
+        for tab in (self.members_tab, self.checkups_tab, self.receipts_tab):
+            tab.view.selectionModel().selectionChanged.connect(lambda *_a, t=tab: self._show_member(t))
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.member_view)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.body.addWidget(self.splitter, 1)
+
+    def select_row(self, tab: BrowseTab, row: int) -> None:
+        """Select one row of a tab, as a click would (tests and screenshots)."""
+        self.tabs.setCurrentWidget(tab)
+        tab.view.selectRow(row)
+
+    def _show_member(self, tab: BrowseTab) -> None:
+        member_id = tab.selected_member()
+        if self.workspace is None or member_id is None:
+            self.member_view.show_profile(None)
+            return
+        self.member_view.show_member(self.workspace, member_id)
 
     def refresh(self) -> None:
         ws = self.workspace
@@ -130,6 +165,7 @@ class BrowsePage(Page):
         limit = int(self.context.settings.get("browse/row_limit"))
         for tab in (self.members_tab, self.checkups_tab, self.receipts_tab):
             tab.show_workspace(ws, years, limit)
+        self.member_view.show_profile(None)
         self._reload_current_if_stale()
 
     def _reload_current_if_stale(self) -> None:
