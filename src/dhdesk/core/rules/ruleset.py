@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from enum import Enum
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -229,8 +230,9 @@ class RuleSet:
         )
 
 
+@cache
 def load_ruleset(rule_id: str = "tokutei_4ki") -> RuleSet:
-    """The official rule set shipped in `resources/rules/<rule_id>.toml`."""
+    """The official rule set shipped in `resources/rules/<rule_id>.toml` (read once: rule sets are immutable)."""
     folder = resources.files("dhdesk") / "resources" / "rules"
     # `<id>-<version>.toml` files are superseded versions (core.rules.versions), not rule sets of their own.
     available = sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml") and "-" not in p.name)
