@@ -6,7 +6,8 @@ from typing import Any
 
 from dhdesk.core.programs import Extract, Program, chudan, generic, hokenshido, jinsho, jushin, mijushin, program_rules, tazai
 
-_KEYS = ("receipt_id", "member_id", "service_month", "claim_type")
+_KEYS = ("claim_id", "member_id", "service_month", "claim_type")
+"""The store's integer claim_id links a receipt and its lines (several times cheaper than the text レセプト番号)."""
 _RECEIPTS = (*_KEYS, "facility_code", "facility_name")
 _DIAGNOSES = (*_KEYS, "icd10", "is_suspected")
 _DRUG_CODES = (*_KEYS, "yj_code", "drug_code")

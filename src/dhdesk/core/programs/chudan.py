@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dhdesk.core.analyses.claims_base import month_numbers, population, positions
+from dhdesk.core.analyses.claims_base import month_numbers, population, positions, receipt_key
 from dhdesk.core.programs import Candidates, ProgramInputs, empty_candidates_frame, program_rules
 from dhdesk.core.programs.common import ADDRESS_WARNING, address_missing
 
@@ -47,27 +47,29 @@ def extract(inputs: ProgramInputs, fiscal_year: int, params: Mapping[str, Any]) 
 def _last_visits(inputs: ProgramInputs, pop: pd.DataFrame, rules: Mapping[str, Any], chosen: list[str],
                  first: int, now: int) -> pd.DataFrame:
     """One row per (member, condition) with a claim in months first..now: pop_row, condition (its position
-    in `chosen`), month (of the last claim) and receipt_id (of that claim, the 医科 one when the month has both)."""
+    in `chosen`), month (of the last claim) and receipt (the key of that claim's receipt, `receipt_key`; the 医科
+    one when the month has both)."""
+    key = receipt_key(inputs.receipts, inputs.diagnoses, inputs.drug_lines)
     diagnoses = inputs.diagnoses
     confirmed = ~(diagnoses["is_suspected"] == 1).fillna(False).to_numpy(dtype=bool)
     found = pd.concat([
-        _matches(diagnoses, confirmed, "icd10", "icd10_prefixes", rules, chosen, (first, now))
+        _matches(diagnoses, confirmed, "icd10", "icd10_prefixes", rules, chosen, (first, now), key)
         .assign(by_diagnosis=True),
-        _matches(inputs.drug_lines, None, "yj_code", "yj_prefixes", rules, chosen, (first, now))
+        _matches(inputs.drug_lines, None, "yj_code", "yj_prefixes", rules, chosen, (first, now), key)
         .assign(by_diagnosis=False),
     ], ignore_index=True)
     found["pop_row"] = positions(found["member_id"], pop.index)
     found = found[found["pop_row"].to_numpy() >= 0]
     # The last claim of each condition; in its month a 医科 receipt (the doctor) wins over the 調剤 one (the pharmacy).
-    return (found.sort_values(["pop_row", "condition", "month", "by_diagnosis", "receipt_id"], kind="stable")
+    return (found.sort_values(["pop_row", "condition", "month", "by_diagnosis", "receipt"], kind="stable")
             .drop_duplicates(["pop_row", "condition"], keep="last")
             .drop(columns=["member_id", "by_diagnosis"]).reset_index(drop=True))
 
 
 def _matches(frame: pd.DataFrame, usable: np.ndarray | None, column: str, list_key: str, rules: Mapping[str, Any],
-             chosen: list[str], months: tuple[int, int]) -> pd.DataFrame:
+             chosen: list[str], months: tuple[int, int], key: str) -> pd.DataFrame:
     """The rows in the months (first, last) whose code starts with a chosen condition's prefix: member_id,
-    receipt_id, condition (position in `chosen`), month. Codes are matched once per distinct value and only
+    receipt (the `key` column's value), condition (position in `chosen`), month. Codes are matched once per distinct value and only
     the matching rows are copied: a year of claims has millions of rows but a few thousand codes."""
     service_month = frame["service_month"]
     keep = ((service_month >= _yyyymm(months[0])) & (service_month <= _yyyymm(months[1]))).fillna(False)
@@ -75,10 +77,11 @@ def _matches(frame: pd.DataFrame, usable: np.ndarray | None, column: str, list_k
     codes, uniques = pd.factorize(frame[column])
     text = pd.Series(np.asarray(uniques, dtype=object), dtype="string").str.upper().str.replace(".", "", regex=False)
     parts = []
-    for number, key in enumerate(chosen):
-        hit_code = text.str.startswith(tuple(rules["conditions"][key][list_key])).fillna(False).to_numpy(dtype=bool)
+    for number, condition in enumerate(chosen):
+        hit_code = text.str.startswith(tuple(rules["conditions"][condition][list_key])).fillna(False).to_numpy(dtype=bool)
         hit = np.append(hit_code, False)[codes] & keep
-        parts.append(frame.loc[hit, ["member_id", "receipt_id", "service_month"]].assign(condition=number))
+        parts.append(frame.loc[hit, ["member_id", key, "service_month"]].rename(columns={key: "receipt"})
+                     .assign(condition=number))
     found = pd.concat(parts, ignore_index=True)
     return found.assign(month=month_numbers(found["service_month"])).drop(columns="service_month")
 
@@ -89,7 +92,7 @@ def _targets(stopped: pd.DataFrame, pop: pd.DataFrame, inputs: ProgramInputs, co
     if stopped.empty:
         return empty_candidates_frame()
     rules, chosen, now = context["rules"], context["chosen"], context["now"]
-    facility = _facilities(inputs.receipts, stopped)
+    facility = _facilities(inputs.receipts, stopped, receipt_key(inputs.receipts, inputs.diagnoses, inputs.drug_lines))
     visits = stopped.assign(facility=facility.to_numpy()).sort_values(["pop_row", "condition"], kind="stable")
     per_member = visits.groupby("pop_row", sort=False).agg(first=("condition", "min"), month=("month", "max"))
     order = per_member.assign(since=now - per_member["month"]).sort_values(
@@ -142,13 +145,13 @@ def _explanation(visits: list[dict[str, Any]], names: list[str], context: Mappin
     return tuple(text)
 
 
-def _facilities(receipts: pd.DataFrame, visits: pd.DataFrame) -> pd.Series:
+def _facilities(receipts: pd.DataFrame, visits: pd.DataFrame, key: str) -> pd.Series:
     """医療機関名 (else code) of each visit's receipt; 「医療機関不明」 when the receipt is not loaded."""
-    needed = pd.unique(visits["receipt_id"].to_numpy(dtype=object))
-    near = receipts.loc[receipts["receipt_id"].isin(needed).fillna(False).to_numpy(dtype=bool),
-                        ["receipt_id", "facility_name", "facility_code"]].drop_duplicates("receipt_id")
+    needed = pd.unique(visits["receipt"].to_numpy(dtype=object))
+    near = receipts.loc[receipts[key].isin(needed).fillna(False).to_numpy(dtype=bool),
+                        [key, "facility_name", "facility_code"]].drop_duplicates(key)
     name = near["facility_name"].astype("string").fillna(near["facility_code"].astype("string")).fillna("医療機関不明")
-    row = positions(visits["receipt_id"].reset_index(drop=True), pd.Index(near["receipt_id"]))
+    row = positions(visits["receipt"].reset_index(drop=True), pd.Index(near[key]))
     return pd.Series(np.append(name.to_numpy(dtype=object), "医療機関不明")[row], dtype="string")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dhdesk.core.analyses.claims_base import month_numbers, positions
+from dhdesk.core.analyses.claims_base import month_numbers, positions, receipt_key
 from dhdesk.core.fields import CHECKUPS
 from dhdesk.core.programs import ProgramInputs, empty_candidates_frame
 from dhdesk.core.rules.referral_explain import CODE_TEXT
@@ -77,13 +77,14 @@ class ClaimCodes:
 
     def __init__(self, inputs: ProgramInputs, members: Sequence[str]) -> None:
         index = pd.Index(list(members), dtype=object)
-        self.diagnoses = of_members(inputs.diagnoses, index, ["receipt_id", "service_month", "icd10", "is_suspected"])
-        self.lines = of_members(inputs.drug_lines, index, ["receipt_id", "service_month", "yj_code", "drug_code"])
-        receipts = of_members(inputs.receipts, index, ["receipt_id", "facility_name", "facility_code"])
+        self.key = key = receipt_key(inputs.receipts, inputs.diagnoses, inputs.drug_lines)
+        self.diagnoses = of_members(inputs.diagnoses, index, [key, "service_month", "icd10", "is_suspected"])
+        self.lines = of_members(inputs.drug_lines, index, [key, "service_month", "yj_code", "drug_code"])
+        receipts = of_members(inputs.receipts, index, [key, "facility_name", "facility_code"])
         self.dx_codes, self.dx_text = factorised(self.diagnoses["icd10"])
         self.suspected = self.diagnoses["is_suspected"].fillna(2).to_numpy() == 1
         self.drug_codes, self.drug_text = factorised(drug_yj_codes(self.lines, inputs.drug_masters))
-        self.receipt_index = pd.Index(receipts["receipt_id"].to_numpy(dtype=object))
+        self.receipt_index = pd.Index(receipts[key].to_numpy(dtype=object))
         name = receipts["facility_name"].astype("string").fillna(receipts["facility_code"].astype("string"))
         self.facilities = np.append(name.fillna("医療機関不明").to_numpy(dtype=object), "医療機関不明")
 
@@ -97,9 +98,9 @@ class ClaimCodes:
         if not include_suspected:
             dx &= ~self.suspected
         drug = prefixed(self.drug_codes, self.drug_text, drug_yj)
-        found = pd.concat([self.diagnoses.loc[dx, ["receipt_id", "row", "service_month"]],
-                           self.lines.loc[drug, ["receipt_id", "row", "service_month"]]], ignore_index=True)
-        receipt = self.receipt_index.get_indexer(found["receipt_id"].to_numpy(dtype=object))
+        found = pd.concat([self.diagnoses.loc[dx, [self.key, "row", "service_month"]],
+                           self.lines.loc[drug, [self.key, "row", "service_month"]]], ignore_index=True)
+        receipt = self.receipt_index.get_indexer(found[self.key].to_numpy(dtype=object))
         return pd.DataFrame({"row": found["row"].to_numpy(), "month": month_numbers(found["service_month"]),
                              "facility": self.facilities[receipt]})  # -1 (receipt not loaded) → 医療機関不明
 
