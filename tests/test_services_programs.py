@@ -74,7 +74,7 @@ class FakeMonthlyProgram(FakeProgram):
         return (*super().parameters, Parameter("month", "診療年月", "", "yyyymm"))
 
 
-FAKE = FakeProgram(id="fake", title="テスト事業", extract=extract_waist)
+FAKE = FakeProgram(id="fake", title="テスト事業", extract=extract_waist, checkup_years=3)
 MONTHLY = FakeMonthlyProgram(id="monthly", title="月ごとの事業", extract=extract_waist, monthly=True,
                              claims_months=1)
 
@@ -141,13 +141,15 @@ def test_run_saves_a_draft_with_exclusions_funnel_and_glyph_warnings(ws):
     assert ws.runs()["status"].tolist() == ["draft"]
 
 
-def test_inputs_hold_the_claims_months_and_three_checkup_years(ws):
+def test_inputs_hold_the_claims_months_and_the_checkup_years_asked_for(ws):
     programs.run_program(ws, "fake", 2025)
     inputs = SEEN["inputs"]
     assert inputs.as_of == programs.default_as_of(2025) == min(date.today(), date(2026, 3, 31))
     assert sorted(inputs.receipts["service_month"]) == ["202504", "202603"]
     assert sorted(inputs.checkups["fiscal_year"].unique().tolist()) == [2023, 2025]
     assert inputs.insured_label == "組合員" and set(inputs.history.columns) >= {"member_id", "sent_date"}
+    programs.run_program(ws, "monthly", 2025, month="2025-06")
+    assert SEEN["inputs"].checkups["fiscal_year"].unique().tolist() == [2025]  # the default: the 年度 run only
 
 
 def test_claims_window_ends_with_the_month_or_as_of_and_as_of_defaults_to_the_fiscal_year_end():

@@ -1,10 +1,10 @@
 """Use cases of 対象者抽出 (programs): run a program on a workspace, review, approve, export, explain.
 
 The same calls serve the GUI screen and `dhdesk targets`. A run reads the claims months its program
-asks for (`Program.claims_months`, ending with the chosen month or the 基準日) and the checkups of the
-年度 and the two before, applies the common exclusions, adds printing warnings (characters no bundled
-font has), and is saved as a draft for the clerk to review. Parameters in force: the rule file's
-defaults, then the office's (workspace setting `programs.<id>`), then the run's own.
+asks for (`Program.claims_months`, ending with the chosen month or the 基準日) and the 年度 of
+checkups it asks for (`Program.checkup_years`), applies the common exclusions, adds printing warnings
+(characters no bundled font has), and is saved as a draft for the clerk to review. Parameters in
+force: the rule file's defaults, then the office's (workspace setting `programs.<id>`), then the run's own.
 """
 
 from __future__ import annotations
@@ -184,7 +184,8 @@ def load_program_inputs(
     progress(0.0, "加入者台帳を読み込んでいます")
     members = workspace.members()
     progress(0.1, "健診結果を読み込んでいます")
-    checkups = pd.concat([workspace.checkups(year) for year in range(fiscal_year - 2, fiscal_year + 1)],
+    years = range(fiscal_year - program.checkup_years + 1, fiscal_year + 1)
+    checkups = pd.concat([workspace.checkups(year) for year in years] or [workspace.checkups(fiscal_year, limit=0)],
                          ignore_index=True)
     claims = {}
     readers = {"receipts": workspace.receipts, "diagnoses": workspace.diagnoses, "drug_lines": workspace.drug_lines}

@@ -64,7 +64,7 @@ class ProgramInputs:
     """What a program reads, as typed frames (dhdesk.core.fields), plus the send history.
 
     - `members`: every 資格期間 row (history included).
-    - `checkups`: the 年度 run and the two before (for 3-year patterns), with `fiscal_year`.
+    - `checkups`: the 年度 run and the `Program.checkup_years - 1` before it, with `fiscal_year`.
     - `receipts` / `diagnoses` / `drug_lines`: the claims months the program needs, every detail row
       carrying `member_id`, `service_month` (yyyymm) and `claim_type` like the analyses' frames.
     - `drug_masters`: every loaded master version, DRUG_MASTER layout plus `version_date`; a claim month
@@ -136,6 +136,8 @@ class Program:
     """True when a run covers one claim month (差額通知, 多剤) rather than a whole 年度."""
     claims_months: int = 12
     """How many months of claims before `as_of` (or the chosen month) the program reads."""
+    checkup_years: int = 1
+    """How many 年度 of checkups the program reads, ending with the 年度 run (3 for 3-year patterns)."""
     claims_from_fiscal_year_start: bool = False
     """Read claims from April of the 年度 to the 基準日 instead (受診勧奨: every visit after any exam of the year)."""
     months_parameter: str = ""

@@ -29,12 +29,13 @@ PROGRAMS: dict[str, Program] = {
         _program("hokenshido", hokenshido.extract, claims_months=12, months_parameter="medication_months",
                  reads={"receipts": _RECEIPTS, "drug_lines": _DRUG_CODES}),
         _program("jushin", jushin.extract, claims_from_fiscal_year_start=True, reads=_CLAIMS),
-        _program("chudan", chudan.extract, claims_months=24, months_parameter="lookback_months", reads=_CLAIMS),
-        _program("jinsho", jinsho.extract, claims_months=24, months_parameter="lookback_months",
+        _program("chudan", chudan.extract, checkup_years=0, claims_months=24, months_parameter="lookback_months",
+                 reads=_CLAIMS),
+        _program("jinsho", jinsho.extract, checkup_years=2, claims_months=24, months_parameter="lookback_months",
                  reads=_KIDNEY_CLAIMS),
-        _program("mijushin", mijushin.extract, claims_months=0, reads={}),
-        _program("generic", generic.extract, monthly=True, claims_months=1, reads=_DRUG_LINES),
-        _program("tazai", tazai.extract, monthly=True, claims_months=1, reads=_DRUG_LINES),
+        _program("mijushin", mijushin.extract, checkup_years=3, claims_months=0, reads={}),
+        _program("generic", generic.extract, checkup_years=0, monthly=True, claims_months=1, reads=_DRUG_LINES),
+        _program("tazai", tazai.extract, checkup_years=0, monthly=True, claims_months=1, reads=_DRUG_LINES),
     )
 }
 """Keyed by the CLI id (`dhdesk targets WORKSPACE <id>`)."""
