@@ -9,9 +9,12 @@ import pytest
 from dhdesk.core.analyses import AnalysisInputs
 from dhdesk.core.analyses.claims import cost_by_age_and_type, cost_ranges, icd10_top10
 from dhdesk.core.analyses.claims_base import (
+    distinct_rows,
+    member_rows,
     month_numbers,
     of_year,
     population,
+    positions,
     year_population,
     year_receipts,
     year_rows,
@@ -441,3 +444,23 @@ def test_a_years_population_and_receipts_are_derived_once_per_inputs():
     assert kept is year_receipts(inputs, FY)[0]
     assert kept["receipt_id"].tolist() == ["r1", "r2", "r5"] and "1件" in note  # r4: 資格喪失 before the year
     assert year_population(inputs, FY - 1).index.tolist() == ["a", "b", "old"]
+
+
+def test_member_rows_find_a_years_members_like_positions_and_hash_the_ids_once():
+    members, receipts, diagnoses, drugs, master = _two_year_claims()
+    inputs = AnalysisInputs(members, pd.DataFrame(), receipts, diagnoses, drugs, master)
+    pop = year_population(inputs, FY)
+    part = of_year(receipts, FY, ["member_id"])
+    found = member_rows(inputs, "receipts", part, FY)
+    assert found.tolist() == positions(part["member_id"], pop.index).tolist()
+    assert sorted(set(found.tolist())) == [-1, 0, 1]  # r4's member lost 資格 before the year
+    assert ("member_codes", "receipts") in inputs.derived  # the frame's ids, hashed once for every year
+    shuffled = AnalysisInputs(members, pd.DataFrame(), receipts.iloc[::-1], diagnoses, drugs, master)
+    part = of_year(shuffled.receipts, FY, ["member_id"])
+    assert member_rows(shuffled, "receipts", part, FY).tolist() == positions(part["member_id"], pop.index).tolist()
+
+
+def test_distinct_rows_is_np_unique_of_positions():
+    rows = np.array([4, 0, 4, 2, 0])
+    assert distinct_rows(rows, 6).tolist() == np.unique(rows).tolist() == [0, 2, 4]
+    assert distinct_rows(np.empty(0, dtype="int64"), 3).tolist() == []

@@ -33,6 +33,16 @@ def test_every_analysis_runs_on_the_demo_union(demo_workspace):
     assert all(not t.table.empty for t in result.tables if t.key in published)
 
 
+def test_the_result_carries_its_inputs_and_a_run_on_them_gives_the_same_tables(demo_workspace):
+    with workspaces.open_workspace(demo_workspace) as workspace:
+        first = analyses.analyze(workspace, 2025)
+        again = analyses.analyze(workspace, 2025, inputs=first.inputs)
+    assert again.inputs is first.inputs and len(first.inputs.receipts) > 0
+    assert [t.key for t in again.tables] == [t.key for t in first.tables]
+    for ours, theirs in zip(again.tables, first.tables, strict=True):
+        assert ours.table.equals(theirs.table) and ours.member_ids == theirs.member_ids
+
+
 def test_an_earlier_year_skips_what_its_rules_cannot_judge_and_says_why(demo_workspace):
     with workspaces.open_workspace(demo_workspace) as workspace:
         result = analyses.analyze(workspace, 2024)

@@ -10,17 +10,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from dhdesk.core.analyses.catalogue import ANALYSES
 from dhdesk.core.plan import PlanDocument
 from dhdesk.core.plan.document import PlanInputs, build_document
 from dhdesk.core.plan.kpi import tables_by_year
 from dhdesk.core.plan.text import PlanText
 from dhdesk.core.progress import ProgressFn, no_progress, wrap_progress
-from dhdesk.core.rules import RuleSetError
 from dhdesk.core.union import insured_label
 from dhdesk.reports.plan_pdf import PlanRenderer
 from dhdesk.reports.xlsx_tables import write_tables
-from dhdesk.services.analyses import load_inputs
+from dhdesk.services.analyses import analyze
 from dhdesk.store.workspace import Workspace
 
 SETTING_PREFIX = "plan."
@@ -63,18 +61,16 @@ def save_plan_text(workspace: Workspace, fiscal_year: int, text: PlanText) -> No
 
 def build_plan(workspace: Workspace, fiscal_year: int, *, internal: bool = False,
                progress: ProgressFn = no_progress) -> tuple[PlanDocument, list[str]]:
-    """The plan's content for `fiscal_year` and the analyses that could not run (their reasons)."""
-    inputs = load_inputs(workspace, fiscal_year, progress=wrap_progress(progress, 0.0, 0.2))
+    """The plan's content for `fiscal_year` and the analyses that could not run (their reasons).
+
+    The tables are `analyses.analyze`'s, and the earlier years' actuals are computed on its inputs: the
+    workspace is read once.
+    """
+    analysed = analyze(workspace, fiscal_year, progress=wrap_progress(progress, 0.0, 0.8))
     union = workspace.union_info()
-    tables, skipped = [], []
-    for number, analysis in enumerate(ANALYSES):
-        progress(0.2 + 0.6 * number / len(ANALYSES), f"{analysis.title}を集計しています")
-        try:
-            tables += analysis.run(inputs, fiscal_year, union.union_type)
-        except RuleSetError as error:
-            skipped.append(f"{analysis.title}（{error}）")
+    tables, skipped = analysed.tables, analysed.skipped
     progress(0.8, "過去の年度の実績を集計しています")
-    history = tables_by_year(inputs, fiscal_year, tables)
+    history = tables_by_year(analysed.inputs, fiscal_year, tables)
     progress(0.9, "計画書の内容を組み立てています")
     document = build_document(PlanInputs(
         union=union, insured=insured_label(union.union_type), fiscal_year=fiscal_year, tables=tables,

@@ -93,16 +93,12 @@ def cost_by_age_and_type(inputs: AnalysisInputs, fiscal_year: int) -> list[Analy
     age_table = AnalysisTable("cost_by_age", "年齢階層別 1人あたり医療費", by_age, tuple(notes), "2.2.3")
 
     kinds = list(CLAIM_TYPES.values())
-    kind = receipts["claim_type"].astype("Int64").map(CLAIM_TYPES)
     by_type = pd.DataFrame({"レセプト種別": kinds + [TOTAL_LABEL]})
-    by_type["件数"] = _with_total(kind.value_counts().reindex(kinds, fill_value=0))
-    cost = receipts["yen"].groupby(kind).sum().reindex(kinds, fill_value=0)
-    by_type["医療費(円)"] = _with_total(cost)
+    by_type["件数"] = _with_total(pd.Series(_per_claim_type(receipts)))
+    by_type["医療費(円)"] = _with_total(pd.Series(_per_claim_type(receipts, "yen")))
     by_type["1人あたり医療費(円)"] = per_person(by_type["医療費(円)"], len(pop))
     for year in years_present(inputs.receipts, fiscal_year):
-        of_the_year = year_receipts(inputs, year)[0]
-        year_kind = of_the_year["claim_type"].astype("Int64").map(CLAIM_TYPES)
-        year_cost = of_the_year["yen"].groupby(year_kind).sum().reindex(kinds, fill_value=0)
+        year_cost = _per_claim_type(year_receipts(inputs, year)[0], "yen")
         total = year_cost.sum()
         by_type[f"構成割合(%) {year}年度"] = np.append(percent(year_cost, total), percent(total, total))
     type_notes = (COST_NOTE, f"1人あたり医療費は{fiscal_year}年度の加入者 {len(pop):,}人で割った値。", *notes[2:])
@@ -175,6 +171,17 @@ def _main_codes(inputs: AnalysisInputs, year: int) -> tuple[_MainCodes, str]:
     rows[receipt_row] = codes
     coded = _MainCodes(receipts["yen"].to_numpy(dtype="float64"), receipts["pop_row"].to_numpy(), rows, distinct)
     return coded, excluded
+
+
+def _per_claim_type(receipts: pd.DataFrame, column: str | None = None) -> np.ndarray:
+    """Per レセプト種別 of CLAIM_TYPES, in its order: the number of receipts, or the sum of the integer
+    `column`; receipts of another or no type count nowhere. Integer bins, not a text label per receipt."""
+    codes = receipts["claim_type"].astype("Int64").fillna(0).to_numpy(dtype="int64")
+    types = np.array(list(CLAIM_TYPES), dtype="int64")
+    known = np.isin(codes, types)
+    weights = None if column is None else receipts[column].to_numpy(dtype="int64")[known]
+    sums = np.bincount(codes[known], weights=weights, minlength=int(types.max()) + 1)
+    return np.round(sums[types]).astype("int64")
 
 
 def _person_cost(receipts: pd.DataFrame, pop: pd.DataFrame) -> pd.Series:

@@ -6,6 +6,7 @@ source, so an office can read where each cut-off comes from and the code holds n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -43,17 +44,33 @@ def population(members: pd.DataFrame, fiscal_year: int, insured_label: str, *,
     Columns: relation (1 本人 / 2 家族, from the latest 資格期間), group (組合員/被扶養者 label),
     age (年度末年齢: completed years on 31 March of FY+1, as 階層化 counts it), birth_date.
     """
+    return _population(members, roster_order(members), fiscal_year, insured_label, held_on)
+
+
+def roster_order(members: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """The 資格期間 rows sorted by member_id, then 取得日 (blank first), then file order; each row's member as a
+    position in the sorted distinct ids; and those ids. A year's population is then a filter of this order
+    with no text sort or hashing (`year_population` computes it once per run)."""
+    codes, ids = pd.factorize(members["member_id"], sort=True)
+    acquired = members["acquired_date"].to_numpy(dtype="datetime64[ns]").view("int64")  # NaT: the smallest
+    return np.lexsort((acquired, codes)), codes, ids
+
+
+def _population(members: pd.DataFrame, roster: tuple[np.ndarray, np.ndarray, pd.Index], fiscal_year: int,
+                insured_label: str, held_on: date | None) -> pd.DataFrame:
     start, end = pd.Timestamp(fiscal_year, 4, 1), pd.Timestamp(fiscal_year + 1, 3, 31)
     acquired, lost = members["acquired_date"], members["lost_date"]
     inside = (acquired.isna() | (acquired <= end)) & (lost.isna() | (lost > start))
     if held_on is not None:
         day = pd.Timestamp(held_on)
         inside |= (acquired.isna() | (acquired <= day)) & (lost.isna() | (lost > day))
-    rows = (members.loc[inside, ["member_id", "relation", "birth_date", "acquired_date"]]
-            .sort_values("acquired_date", kind="stable", na_position="first")
-            .drop_duplicates("member_id", keep="last")
-            .set_index("member_id")
-            .sort_index())
+    order, codes, ids = roster
+    chosen = order[inside.to_numpy(dtype=bool)[order]]
+    member = codes[chosen]
+    latest = chosen[np.append(member[1:] != member[:-1], True)] if len(chosen) else chosen  # each member's last
+    latest = latest[codes[latest] >= 0]  # a row without 加入者番号 belongs to nobody
+    index = pd.Index(ids.take(codes[latest]), name="member_id")
+    rows = members.iloc[latest][["relation", "birth_date"]].set_axis(index)
     birth = rows["birth_date"]
     birth_number = (birth.dt.year * 10000 + birth.dt.month * 100 + birth.dt.day).to_numpy(dtype="float64")
     age = np.floor(((fiscal_year + 1) * 10000 + 331 - birth_number) / 10000)
@@ -68,14 +85,35 @@ def population(members: pd.DataFrame, fiscal_year: int, insured_label: str, *,
 
 def year_population(inputs: AnalysisInputs, fiscal_year: int) -> pd.DataFrame:
     """`population` of the inputs' 加入者 for the year, computed once per run (read-only)."""
-    return inputs.shared(("population", fiscal_year),
-                         lambda: population(inputs.members, fiscal_year, inputs.insured_label))
+    return inputs.shared(("population", fiscal_year), lambda: _population(
+        inputs.members, inputs.shared(("roster_order",), lambda: roster_order(inputs.members)), fiscal_year,
+        inputs.insured_label, None))
 
 
 def year_receipts(inputs: AnalysisInputs, fiscal_year: int) -> tuple[pd.DataFrame, str]:
     """`members_receipts` of the year against `year_population`, computed once per run (read-only)."""
     return inputs.shared(("receipts", fiscal_year), lambda: members_receipts(
-        inputs.receipts, year_population(inputs, fiscal_year), fiscal_year))
+        inputs.receipts, year_population(inputs, fiscal_year), fiscal_year,
+        locate=lambda part: member_rows(inputs, "receipts", part, fiscal_year)))
+
+
+def member_rows(inputs: AnalysisInputs, frame: str, part: pd.DataFrame, fiscal_year: int) -> np.ndarray:
+    """Position in `year_population(inputs, fiscal_year)` of the member of each row of `part` (rows of the
+    inputs' claims frame `frame`, e.g. "receipts", as `of_year` selects them: index kept), -1 when absent.
+
+    Same as `positions(part["member_id"], pop.index)`, but the frame's member ids are hashed once per run
+    and looked up in the year's 加入者 once per year, rather than once per analysis: three years of claims
+    are tens of millions of text ids.
+    """
+    pop = year_population(inputs, fiscal_year)
+    whole = getattr(inputs, frame)
+    index = whole.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+        return positions(part["member_id"], pop.index)
+    codes, ids = inputs.shared(("member_codes", frame), lambda: pd.factorize(whole["member_id"]))
+    found = inputs.shared(("member_rows", frame, fiscal_year), lambda: np.append(
+        pop.index.get_indexer(ids) if len(ids) else np.empty(0, dtype="int64"), -1))
+    return found[codes[part.index.to_numpy()]]
 
 
 def age_band_labels(ages: pd.Series, width: int, open_from: int) -> pd.Series:
@@ -167,13 +205,20 @@ def main_diagnoses(receipts: pd.DataFrame, diagnoses: pd.DataFrame) -> tuple[np.
     pairs = left.merge(right, on="key")
     receipt_row, diagnosis_row = pairs["receipt_row"].to_numpy(), pairs["diagnosis_row"].to_numpy()
     order = np.lexsort((diagnosis_row, pairs["not_main"].to_numpy(), receipt_row))
-    first = order[np.unique(receipt_row[order], return_index=True)[1]]
+    ordered = receipt_row[order]
+    first = order[np.flatnonzero(np.append(True, ordered[1:] != ordered[:-1]))] if len(order) else order
     return receipt_row[first], diagnosis_row[first]
 
 
 def member_tuple(pop: pd.DataFrame, rows: np.ndarray) -> tuple[str, ...]:
     """The member ids at the given `pop` rows, sorted and once each (drill-down lists)."""
-    return tuple(pop.index.to_numpy(dtype=object)[np.unique(rows)].tolist())
+    return tuple(pop.index.take(np.unique(rows)).tolist())
+
+
+def distinct_rows(rows: np.ndarray, size: int) -> np.ndarray:
+    """`np.unique(rows)` for positions in a frame of `size` rows (e.g. `pop_row`), without sorting millions
+    of claims rows."""
+    return np.flatnonzero(np.bincount(rows, minlength=size))
 
 
 def years_present(receipts: pd.DataFrame, fiscal_year: int) -> list[int]:
@@ -206,8 +251,9 @@ def month_numbers(service_month: pd.Series) -> np.ndarray:
 def year_rows(frame: pd.DataFrame, fiscal_year: int) -> slice | np.ndarray:
     """The rows the store filed under `fiscal_year`: a slice when the frame is in 年度 order (as the store
     hands claims out), so that selecting a year of millions of rows copies nothing; else a boolean mask."""
-    years = frame["fiscal_year"].to_numpy(dtype="float64", na_value=np.nan)
-    if len(years) and not np.isnan(years).any() and (years[1:] >= years[:-1]).all():
+    column = frame["fiscal_year"]
+    years = column.to_numpy(dtype="int64", na_value=-1)  # no copy when nothing is missing (float64 copies)
+    if len(years) and not column.isna().any() and (years[1:] >= years[:-1]).all():
         first, end = np.searchsorted(years, fiscal_year, "left"), np.searchsorted(years, fiscal_year, "right")
         return slice(int(first), int(end))
     return years == fiscal_year
@@ -225,16 +271,18 @@ def of_year(frame: pd.DataFrame, fiscal_year: int, columns: list[str], claim_typ
     return year[columns] if keep.all() else year.loc[keep, columns]
 
 
-def members_receipts(receipts: pd.DataFrame, pop: pd.DataFrame, fiscal_year: int) -> tuple[pd.DataFrame, str]:
-    """The year's receipts of enrolled members with their cost in 円 (`yen`) and the member's row in `pop`
+def members_receipts(receipts: pd.DataFrame, pop: pd.DataFrame, fiscal_year: int, *,
+                     locate: Callable[[pd.DataFrame], np.ndarray] | None = None) -> tuple[pd.DataFrame, str]:
+    """The year's receipts of enrolled members (receipt key, member_id, claim_type, points: what the cost tables
+    read, copied for millions of receipts) with their cost in 円 (`yen`) and the member's row in `pop`
     (`pop_row`), and a note on those left out.
 
     Receipts of people not enrolled in the year (e.g. claims arriving after 資格喪失) are left out so that
-    every figure has the same 加入者 behind it; the note says how many and how much.
+    every figure has the same 加入者 behind it; the note says how many and how much. `locate` finds
+    the rows' members in `pop` (default: `positions` on their ids).
     """
-    year = of_year(receipts, fiscal_year, linked(receipts, ["receipt_id", "member_id", "service_month", "claim_type",
-                                                             "facility_code", "days", "points"]))
-    row = positions(year["member_id"], pop.index)
+    year = of_year(receipts, fiscal_year, linked(receipts, ["receipt_id", "member_id", "claim_type", "points"]))
+    row = locate(year) if locate else positions(year["member_id"], pop.index)
     known = row >= 0
     kept = year.loc[known].assign(yen=lambda f: yen(f["points"]), pop_row=row[known])
     dropped = year.loc[~known]

@@ -15,7 +15,9 @@ from dhdesk.core.analyses.claims_base import (
     TOTAL_LABEL,
     band_index,
     band_names,
+    distinct_rows,
     linked,
+    member_rows,
     member_tuple,
     month_numbers,
     of_year,
@@ -27,7 +29,8 @@ from dhdesk.core.analyses.claims_base import (
     years_present,
 )
 
-GENERIC, BRAND = "generic", "brand"
+OTHER, GENERIC, BRAND = 0, 1, 2
+"""後発医薬品情報 classes of a drug line (small integers: comparing millions of lines on text is slow)."""
 
 
 def generic_share(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable]:
@@ -36,33 +39,35 @@ def generic_share(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTabl
     kinds = list(CLAIM_TYPES.values())
     by_type = pd.DataFrame({"レセプト種別": kinds + ["全レセプト"]})
     notes = list(_generic_notes())
-    pops = {year: year_population(inputs, year) for year in years}
     for year in years:
-        lines, note = _classified_lines(inputs, pops[year], year)
+        lines, note = _classified_lines(inputs, year)
         notes += [note] if note else []
         kind = lines["claim_type"].astype("Int64").fillna(0).to_numpy(dtype="int64") - 1
-        generic, brand = _quantities(lines, kind, len(kinds))
+        generic, brand = _quantities(lines["class"].to_numpy(), lines["qty"].to_numpy(), kind, len(kinds))
         by_type[f"数量シェア(%) {year}年度"] = percent(generic, generic + brand)
     by_type[f"後発医薬品数量 {fiscal_year}年度"] = generic  # years end with fiscal_year
     by_type[f"後発品のある先発医薬品数量 {fiscal_year}年度"] = brand
     type_table = AnalysisTable("generic_share_by_type", "レセプト種別 後発医薬品数量割合", by_type,
                                tuple(notes), "3.4.3")
 
-    current, pop = lines, pops[fiscal_year]
+    current, pop = lines, year_population(inputs, fiscal_year)
     width, open_from = setting("generic", "age_band_years"), setting("generic", "age_band_open_from")
     row = current["pop_row"].to_numpy()
     band = band_index(pop["age"], width, open_from)[row]
-    group = pop["group"].to_numpy()[row]
+    group_code, group_names = pd.factorize(pop["group"])
+    group = group_code[row]
+    line_class, quantity = current["class"].to_numpy(), current["qty"].to_numpy()
     rows = band_names(width, open_from)
     by_age = pd.DataFrame({"年齢階層": rows + [TOTAL_LABEL]})
     member_ids = {}
     for label in (inputs.insured_label, DEPENDANT_LABEL, "全体"):
-        mask = np.ones(len(current), dtype=bool) if label == "全体" else group == label
-        generic, brand = _quantities(current.loc[mask], band[mask], len(rows))
+        code = group_names.get_loc(label) if label in group_names else -2
+        mask = np.ones(len(current), dtype=bool) if label == "全体" else group == code
+        generic, brand = _quantities(line_class[mask], quantity[mask], band[mask], len(rows))
         by_age[f"{label} 後発医薬品数量"] = generic
         by_age[f"{label} 後発品のある先発医薬品数量"] = brand
         by_age[f"{label} 数量シェア(%)"] = percent(generic, generic + brand)
-        users = row[mask & (current["class"] == BRAND).to_numpy()]
+        users = row[mask & (line_class == BRAND)]
         member_ids[f"{label} 後発品のある先発医薬品の使用者"] = member_tuple(pop, users)
     age_notes = (*_generic_notes(), "年齢は年度末年齢。年度内に資格のない加入者番号の明細は年齢階層に入らず合計にも含めません。")
     age_table = AnalysisTable("generic_share_by_age", "年齢階層別 後発医薬品使用状況", by_age, age_notes, "3.4.4",
@@ -78,14 +83,14 @@ def polypharmacy(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable
     """
     min_days, min_drugs = setting("polypharmacy", "min_days_per_drug"), setting("polypharmacy", "min_drugs")
     pop = year_population(inputs, fiscal_year)
-    lines = _enrolled_lines(inputs, pop, fiscal_year)
+    lines = _enrolled_lines(inputs, fiscal_year)
     key = receipt_key(inputs.receipts, lines)
     receipts = of_year(inputs.receipts, fiscal_year, [key, "facility_code"])
     facility = lines[[key]].merge(receipts, on=key, how="left")["facility_code"]
     ingredient = ingredient_codes(inputs.drug_master, lines["yj_code"])
     drugs = counted_drugs(lines, facility, ingredient, min_days)
-    heavy = np.unique(heavy_months(drugs, min_drugs)["pop_row"].to_numpy())
-    users = np.unique(lines["pop_row"].to_numpy())
+    heavy = distinct_rows(heavy_months(drugs, min_drugs)["pop_row"].to_numpy(), len(pop))
+    users = distinct_rows(lines["pop_row"].to_numpy(), len(pop))
     table = pd.DataFrame({"区分": [inputs.insured_label, DEPENDANT_LABEL, TOTAL_LABEL]})
     member_ids = {}
     user_counts, heavy_counts, people = [], [], []
@@ -163,13 +168,13 @@ def line_quantity(lines: pd.DataFrame) -> np.ndarray:
     return lines["quantity"].astype("float64").fillna(0.0).to_numpy() * days
 
 
-def _classified_lines(inputs: AnalysisInputs, pop: pd.DataFrame, year: int) -> tuple[pd.DataFrame, str]:
-    """The year's drug lines of enrolled members with `class` (generic/brand/other) and `qty` (使用量 × 日数)."""
-    lines = _enrolled_lines(inputs, pop, year)
+def _classified_lines(inputs: AnalysisInputs, year: int) -> tuple[pd.DataFrame, str]:
+    """The year's drug lines of enrolled members with `class` (GENERIC/BRAND/OTHER) and `qty` (使用量 × 日数)."""
+    lines = _enrolled_lines(inputs, year)
     info, values = _master_column(inputs.drug_master, lines["yj_code"], "generic_info")
     generic = np.append(values.isin(setting("generic", "generic_codes")), False)[info]
     brand = np.append(values.isin(setting("generic", "brand_with_generic_codes")), False)[info]
-    out = lines.assign(**{"class": np.select([generic, brand], [GENERIC, BRAND], "other"),
+    out = lines.assign(**{"class": np.select([generic, brand], [GENERIC, BRAND], OTHER).astype("int8"),
                           "qty": line_quantity(lines)})
     unknown = int((info < 0).sum())
     note = (f"{year}年度: 医薬品マスターにない、または後発医薬品情報が空欄の明細 {unknown:,}件は数量シェアに含めていません。"
@@ -177,11 +182,16 @@ def _classified_lines(inputs: AnalysisInputs, pop: pd.DataFrame, year: int) -> t
     return out, note
 
 
-def _enrolled_lines(inputs: AnalysisInputs, pop: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The year's drug lines of enrolled members, with the member's row in `pop` (`pop_row`)."""
+def _enrolled_lines(inputs: AnalysisInputs, year: int) -> pd.DataFrame:
+    """The year's drug lines of enrolled members, with the member's row in the year's `year_population`
+    (`pop_row`); derived once per run (read-only): the share and 多剤 read the same millions of lines."""
+    return inputs.shared(("drug_lines", year), lambda: _select_enrolled_lines(inputs, year))
+
+
+def _select_enrolled_lines(inputs: AnalysisInputs, year: int) -> pd.DataFrame:
     lines = of_year(inputs.drug_lines, year, linked(inputs.drug_lines, [
         "receipt_id", "member_id", "service_month", "claim_type", "yj_code", "quantity", "days"]))
-    row = positions(lines["member_id"], pop.index)
+    row = member_rows(inputs, "drug_lines", lines, year)
     return lines.loc[row >= 0].assign(pop_row=row[row >= 0])
 
 
@@ -194,12 +204,14 @@ def _master_column(master: pd.DataFrame, yj_codes: pd.Series, column: str) -> tu
     return np.append(value_code, -1)[row], values
 
 
-def _quantities(lines: pd.DataFrame, row: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Generic and brand-with-generic quantities per table row (`row` = its position, -1 = none), total appended."""
+def _quantities(line_class: np.ndarray, quantity: np.ndarray, row: np.ndarray, rows: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Generic and brand-with-generic quantities per table row (`row` = each line's position, -1 = none),
+    total appended; `line_class` and `quantity` are the lines' `class` and `qty`."""
     out = []
     for kind in (GENERIC, BRAND):
-        hit = (lines["class"] == kind).to_numpy() & (row >= 0)
-        sums = np.bincount(row[hit], weights=lines["qty"].to_numpy()[hit], minlength=rows)[:rows]
+        hit = (line_class == kind) & (row >= 0)
+        sums = np.bincount(row[hit], weights=quantity[hit], minlength=rows)[:rows]
         out.append(np.append(sums, sums.sum()))
     return out[0], out[1]
 

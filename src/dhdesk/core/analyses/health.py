@@ -130,7 +130,12 @@ def _among(frame: pd.DataFrame, column: str, codes: list[int]) -> np.ndarray:
 
 def claim_groups(inputs: AnalysisInputs, fiscal_year: int) -> ClaimGroups:
     """Who had a lifestyle-disease claim (diagnosis on a 医科 receipt, 疑い含む, or a lifestyle drug on any
-    receipt), a complication (確定傷病) or a severe state (acute inpatient event or dialysis) in the year."""
+    receipt), a complication (確定傷病) or a severe state (acute inpatient event or dialysis) in the year;
+    computed once per run (リスク分布 and 未受診 read the same year)."""
+    return inputs.shared(("claim_groups", fiscal_year), lambda: _claim_groups(inputs, fiscal_year))
+
+
+def _claim_groups(inputs: AnalysisInputs, fiscal_year: int) -> ClaimGroups:
     spec = definitions()
     diagnoses = _year_rows(inputs.diagnoses, fiscal_year, ["member_id", "claim_type", "icd10", "is_suspected"])
     medical = _among(diagnoses, "claim_type", spec["lifestyle_claims"]["diagnosis_claim_types"])

@@ -16,10 +16,10 @@ from dhdesk.core.analyses.claims_base import (
     TOTAL_LABEL,
     age_band_labels,
     band_names,
-    members_receipts,
     per_person,
-    population,
     setting,
+    year_population,
+    year_receipts,
     years_present,
 )
 
@@ -36,7 +36,7 @@ def membership(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable]:
 
 def people_with_sex(inputs: AnalysisInputs, fiscal_year: int) -> pd.DataFrame:
     """claims_base.population plus `sex` (1 男 / 2 女, from the member's latest 資格期間 row)."""
-    pop = population(inputs.members, fiscal_year, inputs.insured_label)
+    pop = year_population(inputs, fiscal_year)
     latest = (inputs.members[["member_id", "sex", "acquired_date"]]
               .sort_values("acquired_date", kind="stable", na_position="first")
               .drop_duplicates("member_id", keep="last")
@@ -67,7 +67,7 @@ def _membership_trend(inputs: AnalysisInputs, fiscal_year: int) -> AnalysisTable
     groups = (inputs.insured_label, DEPENDANT_LABEL)
     rows = []
     for year in range(fiscal_year - TREND_YEARS + 1, fiscal_year + 1):
-        pop = population(inputs.members, year, inputs.insured_label)
+        pop = year_population(inputs, year)
         if pop.empty:
             continue
         age = pop["age"].astype("float64")
@@ -89,12 +89,14 @@ def _cost_trend(inputs: AnalysisInputs, fiscal_year: int) -> AnalysisTable:
     groups = (inputs.insured_label, DEPENDANT_LABEL)
     rows, notes = [], [COST_NOTE, "1人あたり医療費 = 医療費 ÷ 年度内に1日でも資格のあった加入者数。"]
     for year in years_present(inputs.receipts, fiscal_year):
-        pop = population(inputs.members, year, inputs.insured_label)
-        receipts, excluded = members_receipts(inputs.receipts, pop, year)
-        group_of_receipt = pop["group"].to_numpy()[receipts["pop_row"].to_numpy()]
+        pop = year_population(inputs, year)
+        receipts, excluded = year_receipts(inputs, year)
+        group_code, group_names = pd.factorize(pop["group"])
+        cost = np.bincount(group_code[receipts["pop_row"].to_numpy()], weights=receipts["yen"].to_numpy(),
+                           minlength=len(group_names))
         row: dict[str, object] = {"年度": f"{year}年度"}
         for group in groups:
-            row[f"{group} 医療費(円)"] = int(receipts["yen"].to_numpy()[group_of_receipt == group].sum())
+            row[f"{group} 医療費(円)"] = int(cost[group_names.get_loc(group)]) if group in group_names else 0
         row["医療費 計(円)"] = int(receipts["yen"].sum())
         for group in groups:
             row[f"{group} 1人あたり(円)"] = float(per_person(row[f"{group} 医療費(円)"],

@@ -133,11 +133,17 @@ def _first_checkups(checkups: pd.DataFrame, fiscal_year: int) -> pd.DataFrame:
 
 
 def _year_status(inputs: AnalysisInputs, fiscal_year: int, with_levels: bool) -> pd.DataFrame:
-    """The denominator of one 年度 with `attended` and, when asked, the 保健指導レベル and 服薬 of the checkup.
+    """The denominator of one 年度 with `attended` and, when asked, the 保健指導レベル and 服薬 of the checkup;
+    computed once per run (read-only): 実施率, 支援金, 3か年 and 流入・流出 read the same years.
 
     The level comes from stratify(), the 階層化 inside judge(): judge() also words a 理由 per row,
     which the counts never show and which costs most of judge()'s time.
     """
+    return inputs.shared(("year_status", fiscal_year, with_levels),
+                         lambda: _compute_year_status(inputs, fiscal_year, with_levels))
+
+
+def _compute_year_status(inputs: AnalysisInputs, fiscal_year: int, with_levels: bool) -> pd.DataFrame:
     rules = load_ruleset("tokutei_4ki")
     people = _population(inputs, fiscal_year, rules)
     first = _first_checkups(inputs.checkups, fiscal_year)
