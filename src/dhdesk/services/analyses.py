@@ -34,10 +34,6 @@ class AnalysisResult:
     tables: list[AnalysisTable]
     skipped: list[str] = field(default_factory=list)
     out_path: Path | None = None
-    inputs: AnalysisInputs | None = field(default=None, compare=False, repr=False)
-    """The frames the tables were made from, with what the analyses derived from them (`analyze` only):
-    the plan re-runs a few analyses for earlier years on them instead of reading the workspace again.
-    At 300k members they are gigabytes: keep the result only as long as they are needed."""
 
     @property
     def summary(self) -> str:
@@ -73,7 +69,8 @@ def load_inputs(workspace: Workspace, fiscal_year: int, *, progress: ProgressFn 
 def analyze(workspace: Workspace, fiscal_year: int, *, inputs: AnalysisInputs | None = None,
             progress: ProgressFn = no_progress) -> AnalysisResult:
     """Run every analysis of the catalogue for `fiscal_year`, on `inputs` when given (`load_inputs` of the
-    same workspace and 年度), else on what `load_inputs` reads; the result carries the inputs."""
+    same workspace and 年度: the plan reuses them for earlier years' actuals), else on what `load_inputs`
+    reads. The result holds only the tables: at 300k members the inputs are gigabytes."""
     if inputs is None:
         inputs = load_inputs(workspace, fiscal_year, progress=wrap_progress(progress, 0.0, 0.3))
     union_type = workspace.union_info().union_type
@@ -86,7 +83,7 @@ def analyze(workspace: Workspace, fiscal_year: int, *, inputs: AnalysisInputs | 
         except RuleSetError as error:
             skipped.append(f"{analysis.title}（{error}）")
     progress(1.0, "完了")
-    return AnalysisResult(fiscal_year, tables, skipped, inputs=inputs)
+    return AnalysisResult(fiscal_year, tables, skipped)
 
 
 def analyze_to_xlsx(

@@ -18,7 +18,7 @@ from dhdesk.core.progress import ProgressFn, no_progress, wrap_progress
 from dhdesk.core.union import insured_label
 from dhdesk.reports.plan_pdf import PlanRenderer
 from dhdesk.reports.xlsx_tables import write_tables
-from dhdesk.services.analyses import analyze
+from dhdesk.services.analyses import analyze, load_inputs
 from dhdesk.store.workspace import Workspace
 
 SETTING_PREFIX = "plan."
@@ -63,14 +63,15 @@ def build_plan(workspace: Workspace, fiscal_year: int, *, internal: bool = False
                progress: ProgressFn = no_progress) -> tuple[PlanDocument, list[str]]:
     """The plan's content for `fiscal_year` and the analyses that could not run (their reasons).
 
-    The tables are `analyses.analyze`'s, and the earlier years' actuals are computed on its inputs: the
-    workspace is read once.
+    The tables are `analyses.analyze`'s, and the earlier years' actuals are computed on the same inputs:
+    the workspace is read once.
     """
-    analysed = analyze(workspace, fiscal_year, progress=wrap_progress(progress, 0.0, 0.8))
+    inputs = load_inputs(workspace, fiscal_year, progress=wrap_progress(progress, 0.0, 0.25))
+    analysed = analyze(workspace, fiscal_year, inputs=inputs, progress=wrap_progress(progress, 0.25, 0.8))
     union = workspace.union_info()
     tables, skipped = analysed.tables, analysed.skipped
     progress(0.8, "過去の年度の実績を集計しています")
-    history = tables_by_year(analysed.inputs, fiscal_year, tables)
+    history = tables_by_year(inputs, fiscal_year, tables)
     progress(0.9, "計画書の内容を組み立てています")
     document = build_document(PlanInputs(
         union=union, insured=insured_label(union.union_type), fiscal_year=fiscal_year, tables=tables,
