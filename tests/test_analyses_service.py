@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import openpyxl
 import pytest
 
@@ -71,3 +73,17 @@ def test_the_command_writes_a_contents_sheet_and_one_sheet_per_table(demo_worksp
 def test_a_locked_or_missing_workspace_is_refused_with_a_message(tmp_path, capsys):
     assert main(["analyze", str(tmp_path / "none.dhdesk"), "--fiscal-year", "2025", "-o", str(tmp_path / "x.xlsx")]) == 1
     assert capsys.readouterr().err.strip()
+
+
+def test_the_analyses_do_not_depend_on_the_order_of_claims_or_checkups(demo_workspace):
+    """load_inputs reads claims unordered (fast); every table and drill-down list must come out the same."""
+    with workspaces.open_workspace(demo_workspace) as workspace:
+        inputs = analyses.load_inputs(workspace, 2025)
+        shuffled = dataclasses.replace(inputs, **{
+            name: getattr(inputs, name).sample(frac=1.0, random_state=7).reset_index(drop=True)
+            for name in ("checkups", "receipts", "diagnoses", "drug_lines")})
+        first = analyses.analyze(workspace, 2025, inputs=inputs)
+        again = analyses.analyze(workspace, 2025, inputs=shuffled)
+    for ours, theirs in zip(again.tables, first.tables, strict=True):
+        assert ours.table.equals(theirs.table), ours.key
+        assert {k: sorted(v) for k, v in ours.member_ids.items()} == {k: sorted(v) for k, v in theirs.member_ids.items()}

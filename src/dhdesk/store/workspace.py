@@ -449,9 +449,11 @@ class Workspace:
         member_ids: Sequence[str] | None = None,
         columns: Sequence[str] | None = None,
         limit: int | None = None,
+        ordered: bool = True,
     ) -> pd.DataFrame:
-        """Current receipts by 年度, months ("yyyymm", "yyyymm") inclusive and/or members."""
-        return reads.receipts(self._db, reads.Selection(fiscal_year, months, member_ids, limit), columns)
+        """Current receipts by 年度, months ("yyyymm", "yyyymm") inclusive and/or members; in file order
+        unless `ordered=False` (faster, for order-independent readers)."""
+        return reads.receipts(self._db, reads.Selection(fiscal_year, months, member_ids, limit, ordered), columns)
 
     @_serialised
     def diagnoses(
@@ -462,9 +464,11 @@ class Workspace:
         member_ids: Sequence[str] | None = None,
         columns: Sequence[str] | None = None,
         limit: int | None = None,
+        ordered: bool = True,
     ) -> pd.DataFrame:
         """Current diagnoses with their receipt's member_id, service_month, claim_type, fiscal_year."""
-        return reads.details(self._db, "diagnoses", reads.Selection(fiscal_year, months, member_ids, limit), columns)
+        selection = reads.Selection(fiscal_year, months, member_ids, limit, ordered)
+        return reads.details(self._db, "diagnoses", selection, columns)
 
     @_serialised
     def drug_lines(
@@ -475,12 +479,14 @@ class Workspace:
         member_ids: Sequence[str] | None = None,
         columns: Sequence[str] | None = None,
         limit: int | None = None,
+        ordered: bool = True,
     ) -> pd.DataFrame:
         """Current drug lines with their receipt's member_id, service_month, claim_type, fiscal_year.
 
         A whole 年度 of a large union is ~10M lines (seconds, GBs): read by months, or columns.
         """
-        return reads.details(self._db, "drug_lines", reads.Selection(fiscal_year, months, member_ids, limit), columns)
+        selection = reads.Selection(fiscal_year, months, member_ids, limit, ordered)
+        return reads.details(self._db, "drug_lines", selection, columns)
 
     @_serialised
     def procedures(
