@@ -7,6 +7,7 @@ rows imported. `write_canonical_template` writes the header-and-example file a c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,7 @@ from dhdesk.core.fields import Field, Kind, Layout, pandas_dtype
 from dhdesk.core.issues import Issue, Severity
 from dhdesk.core.progress import ProgressFn, no_progress
 from dhdesk.io.columns import ColumnMapping, auto_map
-from dhdesk.io.tabular import RawTable, UnreadableFile, read_table
+from dhdesk.io.tabular import CHUNK_ROWS, RawTable, UnreadableFile, read_table, read_table_chunks
 from dhdesk.io.values import blank_column, convert, format_column
 
 SOURCE_ROW = "source_row"
@@ -57,29 +58,63 @@ def read_canonical(path: str | Path, layout: Layout, *, mapping: ColumnMapping |
     return frame, issues
 
 
+def read_canonical_chunks(path: str | Path, layout: Layout, *, mapping: ColumnMapping | None = None,
+                          chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[pd.DataFrame, list[Issue]]]:
+    """`read_canonical` chunk by chunk (large claims files): each typed frame with its rows' issues.
+
+    The first chunk also carries the issues about the file as a whole (unreadable, missing and unused
+    columns); the headers of the first chunk choose the mapping when none is given.
+    """
+    path = Path(path)
+    chunks = read_table_chunks(path, layout=layout, chunk_rows=chunk_rows)
+    try:
+        first = next(chunks)
+    except UnreadableFile as error:
+        yield empty_frame(layout), [Issue(path.name, None, None, "unreadable_file", str(error))]
+        return
+    if mapping is None:
+        mapping = auto_map(first.headers, layout)
+    yield typed_frame(first, layout, mapping)
+    try:
+        for raw in chunks:
+            yield _typed_rows(raw, layout, mapping)
+    except UnreadableFile as error:
+        yield empty_frame(layout), [Issue(path.name, None, None, "unreadable_file", str(error))]
+
+
 def typed_frame(raw: RawTable, layout: Layout, mapping: ColumnMapping,
                 progress: ProgressFn = no_progress) -> tuple[pd.DataFrame, list[Issue]]:
     """Convert an already read table (for readers that clean cells of a known format first)."""
-    index = raw.data.index
     issues = [
         Issue(raw.source, None, header, "unused_column", f"列「{header}」は使いません（対応する項目がありません）",
               Severity.WARNING)
         for header in mapping.unmapped if header in raw.data
     ]
+    issues += [
+        Issue(raw.source, None, field.label, "missing_column", f"必須の列「{field.label}」がありません")
+        for field in layout.fields
+        if field.required and (mapping.header_of(field.name) is None or mapping.header_of(field.name) not in raw.data)
+    ]
+    frame, row_issues = _typed_rows(raw, layout, mapping, progress)
+    return frame, issues + row_issues
+
+
+def _typed_rows(raw: RawTable, layout: Layout, mapping: ColumnMapping,
+                progress: ProgressFn = no_progress) -> tuple[pd.DataFrame, list[Issue]]:
+    """The typed frame (+ `source_row`) and the issues of its cells, sorted by row."""
+    index = raw.data.index
+    issues: list[Issue] = []
     columns: dict[str, pd.Series] = {}
     for position, field in enumerate(layout.fields):
         header = mapping.header_of(field.name)
         if header is None or header not in raw.data:
             columns[field.name] = blank_column(field, index)
-            if field.required:
-                issues.append(Issue(raw.source, None, field.label, "missing_column",
-                                    f"必須の列「{field.label}」がありません"))
         else:
             columns[field.name] = _read_column(raw, field, header, issues)
         progress(0.5 + 0.5 * (position + 1) / len(layout.fields), f"{field.label} を確認しています")
     frame = pd.DataFrame(columns, index=index)
     frame[SOURCE_ROW] = index.to_numpy(dtype="int64")
-    issues.sort(key=lambda i: (i.row is not None, i.row or 0))
+    issues.sort(key=lambda i: i.row or 0)
     return frame.reset_index(drop=True), issues
 
 

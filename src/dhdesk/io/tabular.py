@@ -9,12 +9,13 @@ so a problem report points at the right line. What the text means is decided lat
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
@@ -30,12 +31,16 @@ from dhdesk.io.values import number_text
 HEADER_SCAN_ROWS = 30
 """How far down title rows may push the header row."""
 
+CHUNK_ROWS = 200_000
+"""Rows per chunk of `read_table_chunks`: a few tens of MB of text however large the file."""
+
 _SAMPLE_CHARS = 256 * 1024
 _DELIMITERS = (",", "\t", ";", "|")
 _NUMERIC = re.compile(r"[\d\s.,/:+\-年月日]+")
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+_BLOCK_BYTES = 1 << 20
 
 
 class UnreadableFile(ValueError):
@@ -71,6 +76,53 @@ def read_table(path: str | Path, *, sheet: str | None = None, layout: Layout | N
     if _is_workbook(path):
         return _read_workbook(path, sheet, layout)
     return _read_text(path, layout)
+
+
+def read_table_chunks(path: str | Path, *, layout: Layout | None = None,
+                      chunk_rows: int = CHUNK_ROWS) -> Iterator[RawTable]:
+    """`read_table` in pieces of at most `chunk_rows` rows, for files too large to hold as text at once.
+
+    Every chunk has the first chunk's headers (an unnamed column is kept when the first chunk has text in
+    it) and the file's own row numbers. A text file is decoded as it is read; a workbook is read whole and
+    then cut. A CSV whose rows turn out wider than its header row is read again whole (as `read_table`
+    does) and the rows not yet given follow. Raises `UnreadableFile` like `read_table`.
+    """
+    path = Path(path)
+    if _is_workbook(path):
+        yield from _cut(read_table(path, layout=layout), chunk_rows)
+        return
+    encoding = _detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as stream:
+        sample_text = stream.read(_SAMPLE_CHARS)
+    delimiter = _sniff_delimiter(sample_text, path.suffix.lower())
+    sample, lines_before = _sample_records(sample_text, delimiter)
+    if not any(any(c.strip() for c in row) for row in sample):
+        raise UnreadableFile(f"「{path.name}」に表がありません（空のファイルです）")
+    header_index, _ = _find_header(sample, layout)
+    details = {"encoding": encoding, "delimiter": delimiter}
+    first: RawTable | None = None
+    given = 0  # the last file row number handed out
+    with path.open(encoding=encoding, newline="") as stream:
+        for _ in range(lines_before[header_index]):
+            stream.readline()
+        reader = pd.read_csv(stream, sep=delimiter, header=None, dtype="string", keep_default_na=False,
+                             na_values=[""], skip_blank_lines=False, engine="c", chunksize=chunk_rows)
+        try:
+            for records in reader:
+                if first is None:
+                    header_cells = list(records.iloc[0].fillna(""))
+                    records = records.iloc[1:]
+                numbers = header_index + 1 + records.index.to_numpy()
+                texts = {i: records[col].reset_index(drop=True) for i, col in enumerate(records.columns)}
+                table = _finish(path, header_cells, texts, numbers, header_index + 1, keep=first, **details)
+                first = first or table
+                given = int(numbers[-1]) if len(numbers) else given
+                yield table
+        except (pd.errors.ParserError, ValueError):
+            whole = read_table(path, layout=layout)
+            headers = first.headers if first is not None else whole.headers
+            rest = whole.data[whole.data.index > given].reindex(columns=list(headers))
+            yield from _cut(RawTable(whole.source, headers, rest, whole.header_row, **details), chunk_rows)
 
 
 def sheet_names(path: str | Path) -> list[str]:
@@ -159,9 +211,9 @@ def _load_sheet(book: CalamineWorkbook, name: str) -> CalamineSheet:
 def _column_text(column: Sequence[object]) -> pd.Series:
     """A column of Excel cell values as text, converting each distinct value once."""
     codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
-    texts = [cell_text(v) for v in uniques] + [""]
-    table = np.array([t if t != "" else None for t in texts], dtype=object)
-    return pd.Series(table[codes], dtype="string")
+    texts = [cell_text(v) for v in uniques]
+    table = pd.array([t if t != "" else None for t in texts] + [None], dtype="string")
+    return pd.Series(table.take(codes))  # code −1 (a missing cell) takes the trailing None
 
 
 def _read_text(path: Path, layout: Layout | None) -> RawTable:
@@ -179,6 +231,36 @@ def _read_text(path: Path, layout: Layout | None) -> RawTable:
     texts = {i: body[col].reset_index(drop=True) for i, col in enumerate(records.columns)}
     numbers = np.arange(header_index + 2, header_index + 2 + len(body))
     return _finish(path, header_cells, texts, numbers, header_index + 1, encoding=encoding, delimiter=delimiter)
+
+
+def _cut(table: RawTable, chunk_rows: int) -> Iterator[RawTable]:
+    """A table already read, as chunks of `chunk_rows` rows (at least one chunk, even when empty)."""
+    for start in range(0, max(len(table.data), 1), chunk_rows):
+        yield RawTable(table.source, table.headers, table.data.iloc[start:start + chunk_rows], table.header_row,
+                       table.sheet, table.sheets, table.encoding, table.delimiter)
+
+
+def _detect_encoding(path: Path) -> str:
+    """`_decode`'s choice of encoding, made block by block so a large file is never held whole."""
+    with path.open("rb") as stream:
+        head = stream.read(3)
+        if head.startswith(b"\xef\xbb\xbf"):
+            return "utf-8-sig"
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return "utf-16"
+        for encoding in ("utf-8", "cp932"):
+            stream.seek(0)
+            decoder = codecs.getincrementaldecoder(encoding)()
+            try:
+                while block := stream.read(_BLOCK_BYTES):
+                    if b"\x00" in block:
+                        raise UnreadableFile(f"「{path.name}」は表のファイルではありません（バイナリデータです）")
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+                return encoding
+            except UnicodeDecodeError:
+                continue
+    raise UnreadableFile(f"「{path.name}」の文字コードを判別できません（UTF-8 でも Shift_JIS(cp932) でもありません）")
 
 
 def _decode(path: Path) -> tuple[str, str]:
@@ -312,15 +394,17 @@ def _column_letter(position: int) -> str:
 
 
 def _finish(path: Path, header_cells: list[str], texts: dict[int, pd.Series], numbers: np.ndarray,
-            header_row: int, **details: object) -> RawTable:
-    """Name the columns, index rows by their file row number, drop empty rows and unnamed empty columns."""
+            header_row: int, keep: RawTable | None = None, **details: object) -> RawTable:
+    """Name the columns, index rows by their file row number, drop empty rows and unnamed empty columns
+    (or, for a later chunk, keep exactly the columns of the first chunk `keep`)."""
     index = pd.Index(numbers, name="row")
     blank = pd.Series(pd.NA, index=index, dtype="string")
     columns = {}
     for position, header in enumerate(_unique_headers(header_cells)):
         column = texts[position].set_axis(index) if position in texts else blank
         unnamed = not str(header_cells[position] or "").strip()
-        if not (unnamed and column.isna().all()):
+        wanted = header in keep.headers if keep is not None else not (unnamed and column.isna().all())
+        if wanted:
             columns[header] = column
     data = pd.DataFrame(columns, index=index)
     if len(data.columns):

@@ -88,7 +88,8 @@ def convert(cells: pd.Series, field: Field) -> Converted:
         values = cells.astype("string").str.strip()
         return Converted(values.mask(values == ""), pd.Series(dtype="string"))
     missing = MISSING_MARKERS - set(_DASHES) - {"--"} if field.name in QUALITATIVE_FIELDS else MISSING_MARKERS
-    return _by_distinct(cells, _reader(field), pandas_dtype(field), missing)
+    bulk = _iso_dates if field.kind is Kind.DATE else None
+    return _by_distinct(cells, _reader(field), pandas_dtype(field), missing, bulk)
 
 
 def matching_key(text: str) -> str:
@@ -96,12 +97,20 @@ def matching_key(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold().translate(_MATCH_TABLE)
 
 
-def _by_distinct(cells: pd.Series, read: Callable[[str], object], dtype: str, missing: frozenset[str]) -> Converted:
-    """Apply `read` (text → value; ValueError when unreadable) once per distinct cell text."""
+def _by_distinct(cells: pd.Series, read: Callable[[str], object], dtype: str, missing: frozenset[str],
+                 bulk: Callable[[pd.Index], dict[int, object]] | None = None) -> Converted:
+    """Apply `read` (text → value; ValueError when unreadable) once per distinct cell text.
+
+    `bulk` may read the common spellings of all distinct texts at once (by position); `read` does the rest.
+    """
     codes, uniques = pd.factorize(cells.astype("string"), use_na_sentinel=True)
+    done = bulk(uniques) if bulk is not None and len(uniques) else {}
     parsed: list[object] = []
     problems: dict[int, str] = {}
     for position, text in enumerate(uniques):
+        if position in done:
+            parsed.append(done[position])
+            continue
         if text.strip() in missing:
             parsed.append(None)
             continue
@@ -128,6 +137,17 @@ def _expand(parsed: list[object], codes: np.ndarray, dtype: str, index: pd.Index
         floats = np.array([np.nan if v is None else v for v in table], dtype="float64")
         return pd.Series(floats[codes], index=index)
     return pd.Series(pd.array(table, dtype=dtype).take(codes), index=index)
+
+
+def _iso_dates(texts: pd.Index) -> dict[int, object]:
+    """Plain ISO dates (2024-04-01, what Excel date cells read as) in one vectorised pass, by position.
+
+    Only valid dates inside the accepted range are taken; anything else goes through `_date` one by one.
+    """
+    iso = np.flatnonzero(texts.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy(dtype=bool))
+    stamps = pd.to_datetime(pd.Series(texts[iso], dtype=object), format="%Y-%m-%d", errors="coerce")
+    ok = (stamps.notna() & (stamps >= pd.Timestamp(_DATE_MIN)) & (stamps <= pd.Timestamp(_DATE_MAX))).to_numpy()
+    return dict(zip(iso[ok].tolist(), stamps[ok].tolist()))
 
 
 def _reader(field: Field) -> Callable[[str], object]:

@@ -4,24 +4,28 @@ The reader reports every problem with its row and column, then the plausibility 
 add theirs. By default a file with any error imports nothing and the clerk gets the whole list; the clerk
 may instead choose "valid rows only": rows with errors are left out, listed, and the batch notes how many.
 A table file is mapped through the clerk's preset when its header row matches one (取込プリセット).
-Re-importing the same file is refused by the store.
+Re-importing the same file is refused by the store. A claims folder is streamed: レセプト.csv is read
+whole, the detail files chunk by chunk straight into the batch's one transaction (memory follows the chunk).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from dhdesk.core.checks import SourceFile, check_checkups, check_members, check_receipts, load_check_rules
 from dhdesk.core.fields import CHECKUPS, DIAGNOSES, DRUG_LINES, LAYOUTS, MEMBERS, PROCEDURES, RECEIPTS, Layout
 from dhdesk.core.issues import Issue, Severity
 from dhdesk.core.progress import ProgressFn, no_progress, wrap_progress
-from dhdesk.io.canonical import SOURCE_ROW, empty_frame, read_canonical, typed_frame, write_canonical_template
+from dhdesk.io.canonical import (
+    SOURCE_ROW, empty_frame, read_canonical_chunks, typed_frame, write_canonical_template,
+)
 from dhdesk.io.columns import ColumnMapping, auto_map, header_signature
 from dhdesk.io.detect import detect_kind
 from dhdesk.io.drug_master import read_drug_master, version_from_name
@@ -191,6 +195,8 @@ def import_file(
     elif _is_uke(path, kind):
         frames, issues = _read_uke(workspace, path)
         sources = {table: path.name for table in frames}
+    elif kind == "claims":
+        return _import_claims(workspace, path, valid_rows_only, progress)
     elif _is_tokutei_xml(path, kind):
         frames, issues = _read_tokutei_xml(workspace, path, fiscal_year, today)
         sources = {}
@@ -408,12 +414,7 @@ def _drop_rows_with_errors(
 
 
 def _read(workspace: Workspace, path: Path, kind: str) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Issue]]:
-    """Claims in the canonical CSV layout, or an MHLW drug list: frames, the file of each table, issues."""
-    if kind == "claims":
-        frames, sources, issues = _read_claims(path)
-        if "receipts" in frames:
-            issues += check_receipts(frames["receipts"], SourceFile(sources["receipts"]), roster=workspace.members())
-        return frames, sources, issues
+    """An MHLW drug list: frames, the file of each table, issues."""
     frame, issues = read_drug_master(path, _generic_info_beside(path))
     return {"drug_master": frame}, {"drug_master": path.name}, issues
 
@@ -497,24 +498,152 @@ def _id_key(values: pd.Series) -> pd.Series:
     return values.astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True).replace("", pd.NA)
 
 
-def _read_claims(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Issue]]:
-    """A folder holding レセプト.csv (and 傷病名/医薬品/診療行為.csv), or one such file."""
+def _import_claims(workspace: Workspace, path: Path, valid_rows_only: bool, progress: ProgressFn) -> ImportResult:
+    """A folder holding レセプト.csv (and 傷病名/医薬品/診療行為.csv), or one such file, streamed into one batch.
+
+    The receipts are read whole (their duplicate and member checks need them all); the detail files flow
+    chunk by chunk into the store's transaction. An error in any chunk rolls the batch back, and the files
+    not read by then are read for their issues, so the clerk still gets the whole list.
+    """
+    label = KINDS["claims"]
     folder = path if path.is_dir() else path.parent
-    frames: dict[str, pd.DataFrame] = {}
-    sources: dict[str, str] = {}
+    files = {
+        layout.key: found[0] for layout in CLAIM_LAYOUTS
+        if (found := [p for p in sorted(folder.iterdir())
+                      if p.stem == layout.label and p.suffix.lower() in (".csv", ".xlsx")])
+    }
+    if "receipts" not in files:
+        stream = _ClaimDetails(files, None, valid_rows_only, progress)
+        missing = Issue(folder.name, None, None, "claims.missing_receipts",
+                        f"{folder.name} に {RECEIPTS.label}.csv がありません。")
+        return _refused(path.name, [missing, *stream.read_rest()], valid_rows_only)
+    receipts, issues = _read_receipts(files["receipts"], wrap_progress(progress, 0.0, 0.2))
+    issues += check_receipts(receipts, SourceFile(files["receipts"].name), roster=workspace.members())
+    skipped = 0
+    errors = sum(i.severity is Severity.ERROR for i in issues)
+    if errors and valid_rows_only:
+        kept, skipped, errors = _drop_rows_with_errors({"receipts": receipts}, {"receipts": files["receipts"].name},
+                                                       issues)
+        receipts = kept["receipts"]
+    details = {key: file for key, file in files.items() if key != "receipts"}
+    stream = _ClaimDetails(details, receipts["receipt_id"] if valid_rows_only else None, valid_rows_only,
+                           wrap_progress(progress, 0.2, 1.0))
+    if errors:
+        issues += stream.read_rest()
+        return _refused(path.name, issues, valid_rows_only)
+    frames = {"receipts": receipts.drop(columns=[SOURCE_ROW]), **{key: stream.chunks(key) for key in details}}
+    note = f"エラーのある {skipped:,} 行を除いて取込" if skipped else None
+    try:
+        batch_id = workspace.import_batch("claims", path.name, _sha256(path), frames, note=note, progress=stream.store)
+    except _DetailErrors:
+        issues += stream.read_rest()
+        return _refused(path.name, issues, valid_rows_only)
+    except StoreError as error:
+        issues += stream.read_rest()
+        return ImportResult(False, "claims", path.name, issues=issues, message=str(error))
+    issues += stream.read_rest()
+    rows = len(receipts) + sum(stream.rows.values())
+    warnings = sum(i.severity is Severity.WARNING for i in issues)
+    details_text = "、".join(part for part in (
+        f"エラーのある {skipped:,} 行を除外" if skipped else "", f"警告 {warnings:,} 件" if warnings else "") if part)
+    return ImportResult(
+        True, "claims", path.name, batch_id, rows, issues,
+        f"{label} {path.name} から {rows:,} 行を取り込みました{f'（{details_text}）' if details_text else ''}。",
+        skipped,
+    )
+
+
+def _read_receipts(path: Path, progress: ProgressFn) -> tuple[pd.DataFrame, list[Issue]]:
+    """レセプト.csv chunk by chunk into one typed frame: the file's text is never held whole."""
+    frames: list[pd.DataFrame] = []
     issues: list[Issue] = []
-    for layout in CLAIM_LAYOUTS:
-        found = [p for p in sorted(folder.iterdir()) if p.stem == layout.label and p.suffix.lower() in (".csv", ".xlsx")]
-        if not found:
-            if layout is RECEIPTS:
-                issues.append(Issue(folder.name, None, None, "claims.missing_receipts",
-                                    f"{folder.name} に {RECEIPTS.label}.csv がありません。"))
-            continue
-        frame, found_issues = read_canonical(found[0], layout)
-        frames[layout.key] = frame
-        sources[layout.key] = found[0].name
-        issues += found_issues
-    return frames, sources, issues
+    for frame, found in read_canonical_chunks(path, RECEIPTS):
+        frames.append(frame)
+        issues += found
+        progress(0.5, f"{path.name} を読み込んでいます（{sum(len(f) for f in frames):,}行）")
+    return pd.concat(frames, ignore_index=True), issues
+
+
+def _refused(name: str, issues: list[Issue], valid_rows_only: bool) -> ImportResult:
+    """Claims not imported: every issue, and the errors counted as `import_file` counts them."""
+    errors = sum(i.severity is Severity.ERROR and (i.row is None or not valid_rows_only) for i in issues)
+    return ImportResult(False, "claims", name, issues=issues, message=_refusal(name, errors, valid_rows_only))
+
+
+class _DetailErrors(Exception):
+    """Raised from the last chunk of a detail file with errors: the store rolls the batch back."""
+
+
+class _ClaimDetails:
+    """The claims detail files (傷病名, 医薬品, 診療行為) as chunk streams for the store, keeping their issues.
+
+    With "valid rows only" a chunk loses its rows with errors, blank required cells or an unknown レセプト番号;
+    otherwise a file with errors ends its stream with `_DetailErrors`. Issues are kept per file, so a file
+    whose stream was cut short is read again whole by `read_rest`.
+    """
+
+    def __init__(self, files: Mapping[str, Path], receipt_ids: pd.Series | None, valid_rows_only: bool,
+                 progress: ProgressFn) -> None:
+        self.files = dict(files)
+        self.receipt_ids = None if receipt_ids is None else np.sort(receipt_ids.dropna().to_numpy(dtype=str))
+        self.valid_rows_only = valid_rows_only
+        self.progress = progress
+        self.issues: dict[str, list[Issue]] = {}
+        self.finished: set[str] = set()
+        self.rows: dict[str, int] = {}
+        self.errors = 0
+
+    def chunks(self, key: str) -> Iterator[pd.DataFrame]:
+        """Typed chunks of one detail file, ready for the store (no `source_row`)."""
+        layout = LAYOUTS[key]
+        name = self.files[key].name
+        self.issues[key], self.rows[key] = [], 0
+        for frame, issues in read_canonical_chunks(self.files[key], layout):
+            self.issues[key] += issues
+            errors = [i for i in issues if i.severity is Severity.ERROR]
+            if self.valid_rows_only:
+                self.errors += sum(i.row is None for i in errors)
+                frame = self._valid_rows(frame, layout, {i.row for i in errors if i.source == name})
+            else:
+                self.errors += len(errors)
+            self.progress(len(self.finished) / max(len(self.files), 1), f"{name} を読み込んでいます")
+            if not self.errors:  # after an error the batch will be rolled back: only read on, for the issues
+                self.rows[key] += len(frame)
+                yield frame.drop(columns=[SOURCE_ROW])
+        self.finished.add(key)
+        if self.errors:
+            raise _DetailErrors(key)
+
+    def _valid_rows(self, frame: pd.DataFrame, layout: Layout, bad_rows: set[int | None]) -> pd.DataFrame:
+        required = [f.name for f in layout.fields if f.required]
+        drop = frame[SOURCE_ROW].isin(bad_rows) | frame[required].isna().any(axis=1)
+        if self.receipt_ids is not None and len(frame):
+            drop |= ~self._known_receipts(frame["receipt_id"].fillna("").to_numpy(dtype=str))
+        return frame[~drop.to_numpy()]
+
+    def _known_receipts(self, ids: np.ndarray) -> np.ndarray:
+        """Which `ids` are kept receipts: a binary search in the sorted ids (pandas' isin on millions of
+        arrow strings takes a minute a chunk)."""
+        known = self.receipt_ids
+        if known is None or not len(known):
+            return np.zeros(len(ids), dtype=bool)
+        found = known[np.minimum(np.searchsorted(known, ids), len(known) - 1)]
+        return found == ids
+
+    def store(self, fraction: float, message: str) -> None:
+        """The store's progress while it pulls chunks: shown as reading (what takes the time)."""
+        self.progress(len(self.finished) / max(len(self.files), 1), message)
+
+    def read_rest(self) -> list[Issue]:
+        """Every detail file's issues, reading (without storing) the files not read to their end."""
+        for key in self.files:
+            if key not in self.finished:
+                try:
+                    for _ in self.chunks(key):
+                        pass
+                except _DetailErrors:
+                    pass
+        return [issue for key in self.files for issue in self.issues.get(key, [])]
 
 
 def _sha256(path: Path) -> str:

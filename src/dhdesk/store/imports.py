@@ -10,6 +10,9 @@ The rules, the same for every kind of data:
   brings back exactly the rows it replaced. Re-importing the same rows therefore adds nothing twice.
 - The same file (kind and SHA-256) is refused while its batch is active (`AlreadyImported`): the clerk
   learns it was already imported instead of silently getting a second, identical batch.
+- A detail table (claims: 傷病名, 医薬品, 診療行為) may come as an iterable of frames, the chunks of a large
+  file: each chunk is checked and written as it arrives, inside the same transaction, so memory follows
+  the chunk, not the file, and a problem in any chunk still rolls the whole batch back.
 - `replace_scope` lets a batch also replace every current row in a scope (e.g. one clinic's fiscal
   year) so that rows missing from a corrected resend disappear too; undo brings them back as well.
 """
@@ -17,7 +20,7 @@ The rules, the same for every kind of data:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -148,16 +151,22 @@ def run_import(
     kind: str,
     source_name: str,
     source_sha256: str,
-    frames: Mapping[str, pd.DataFrame],
+    frames: Mapping[str, pd.DataFrame | Iterable[pd.DataFrame]],
     *,
     replace_scope: Mapping[str, object] | None = None,
     preset: str | None = None,
     note: str | None = None,
     progress: ProgressFn = no_progress,
 ) -> int:
-    """Import `frames` as one batch of `kind`; returns the new batch_id. See the module rules."""
+    """Import `frames` as one batch of `kind`; returns the new batch_id. See the module rules.
+
+    The main table is a frame; a detail table is a frame or an iterable of chunk frames (read lazily,
+    after the main table is written). Whole frames are checked before anything is written; chunks as they
+    come, and the batch is rolled back with every problem found once the last chunk is in.
+    """
     plan = _plan_for(kind, frames)
-    staged = _stage(conn, plan, frames)
+    whole = {name: frame for name, frame in frames.items() if isinstance(frame, pd.DataFrame)}
+    staged = _stage(conn, plan, whole)
     scope = _check_scope(conn, plan, replace_scope or {})
     _refuse_if_imported(conn, kind, source_name, source_sha256)
     for name, table in staged.items():
@@ -172,9 +181,16 @@ def run_import(
             "replaced_count, table_counts, status, preset, note) VALUES (?, ?, ?, ?, ?, 0, 0, '{}', 'active', ?, ?)",
             [batch_id, kind, source_name, source_sha256, datetime.now(), preset, note],
         )
-        _insert_rows(conn, plan, staged, batch_id, wrap_progress(progress, 0.05, 0.95))
-        replaced = _supersede(conn, plan.main, batch_id, scope)
+        streamed = [table for table in plan.details if table.table in frames and table.table not in staged]
+        middle = 0.2 if streamed else 0.95
+        _insert_rows(conn, plan, staged, batch_id, wrap_progress(progress, 0.05, middle))
         counts = {name: table.num_rows for name, table in staged.items()}
+        if streamed:  # the staged receipts are no longer read: let their memory go before the chunks come
+            conn.unregister(f"stage_{plan.main.table}")
+            del staged[plan.main.table]
+        counts |= _insert_streamed(conn, plan, streamed, frames, batch_id, wrap_progress(progress, middle, 0.95))
+        replaced = _supersede(conn, plan.main, batch_id, scope)
+        counts = {table.table: counts[table.table] for table in plan.tables if table.table in counts}
         conn.execute(
             "UPDATE import_batches SET row_count = ?, replaced_count = ?, table_counts = ? WHERE batch_id = ?",
             [counts[plan.main.table], replaced, json.dumps(counts), batch_id],
@@ -254,15 +270,16 @@ def _plan_for(kind: str, frames: Mapping[str, pd.DataFrame]) -> KindPlan:
 
 def _stage(conn: duckdb.DuckDBPyConnection, plan: KindPlan, frames: Mapping[str, pd.DataFrame]) -> dict[str, pa.Table]:
     """Frames as Arrow tables typed like their DuckDB tables, plus `_row` (1-based position)."""
-    staged = {}
-    for table in plan.tables:
-        if table.table not in frames:
-            continue
-        frame = frames[table.table]
-        columns = {name: arrow_type(kind) for name, kind in data_columns(conn, table.table).items()}
-        arrow = to_arrow(frame, columns, what=table.table)
-        staged[table.table] = arrow.append_column("_row", pa.array(np.arange(1, len(frame) + 1, dtype=np.int64)))
-    return staged
+    return {
+        table.table: _arrow(conn, table, frames[table.table], 1) for table in plan.tables if table.table in frames
+    }
+
+
+def _arrow(conn: duckdb.DuckDBPyConnection, table: TablePlan, frame: pd.DataFrame, first_row: int) -> pa.Table:
+    """One frame (or chunk) as Arrow typed like `table`, its rows numbered `_row` from `first_row`."""
+    columns = {name: arrow_type(kind) for name, kind in data_columns(conn, table.table).items()}
+    arrow = to_arrow(frame, columns, what=table.table)
+    return arrow.append_column("_row", pa.array(np.arange(first_row, first_row + len(frame), dtype=np.int64)))
 
 
 def _check_scope(conn: duckdb.DuckDBPyConnection, plan: KindPlan, scope: Mapping[str, object]) -> dict[str, object]:
@@ -290,16 +307,18 @@ def _check_rows(conn: duckdb.DuckDBPyConnection, plan: KindPlan, staged: Mapping
     for table in plan.tables:
         if table.table not in staged:
             continue
-        problems += _row_problems(conn, table)
+        tallies = _row_tallies(conn, table, f"stage_{table.table}")
+        problems += _messages(table, tallies)
         for key in table.unique_keys:
             problems += _duplicate_problems(conn, table, key)
         if table is not plan.main:
-            problems += _orphan_problems(conn, table, plan.main)
+            problems += _messages(table, _orphan_tally(conn, f"stage_{table.table}", f"stage_{plan.main.table}"))
     if problems:
         raise ImportRejected("\n".join(problems))
 
 
-def _row_problems(conn: duckdb.DuckDBPyConnection, table: TablePlan) -> list[str]:
+def _row_tallies(conn: duckdb.DuckDBPyConnection, table: TablePlan, source: str) -> dict[str, tuple[int, int | None]]:
+    """For each row check of `table` (by its Japanese message): how many rows of `source` fail, and the first."""
     conditions = list(table.checks)
     for field in table.layout.fields:
         if field.required:
@@ -309,14 +328,37 @@ def _row_problems(conn: duckdb.DuckDBPyConnection, table: TablePlan) -> list[str
             listed = ", ".join(map(str, codes))
             conditions.append((f"{field.name} NOT IN ({listed})", f"「{field.label}」に使えない値があります（使える値 {listed}）"))
     select = ", ".join(f"count(*) FILTER (WHERE {c}), min(_row) FILTER (WHERE {c})" for c, _ in conditions)
-    found = one(conn, f"SELECT {select} FROM stage_{table.table}")
+    found = one(conn, f"SELECT {select} FROM {source}")
     assert found is not None, "an aggregate always returns one row"
-    problems = []
-    for i, (_, message) in enumerate(conditions):
-        count, first = found[2 * i], found[2 * i + 1]
+    return {message: (found[2 * i], found[2 * i + 1]) for i, (_, message) in enumerate(conditions)}
+
+
+def _orphan_tally(conn: duckdb.DuckDBPyConnection, source: str, receipts: str) -> dict[str, tuple[int, int | None]]:
+    """Detail rows of `source` whose レセプト番号 no receipt of the batch (in table `receipts`) has."""
+    found = one(
+        conn,
+        f"SELECT count(*), min(_row) FROM {source} AS d "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {receipts} AS m WHERE m.receipt_id = d.receipt_id)",
+    )
+    count, first = found if found else (0, None)
+    return {"「レセプト番号」に対応するレセプトがない行があります": (count, first)}
+
+
+def _messages(table: TablePlan, tallies: Mapping[str, tuple[int, int | None]]) -> list[str]:
+    return [
+        f"{table.layout.label}: {message}（{count:,}件、最初は{first:,}件目）"
+        for message, (count, first) in tallies.items() if count
+    ]
+
+
+def _merge(total: dict[str, tuple[int, int | None]], tallies: Mapping[str, tuple[int, int | None]]) -> None:
+    """Add one chunk's tallies to the table's (the first bad row stays the earliest)."""
+    for message, (count, first) in tallies.items():
+        before, earliest = total.get(message, (0, None))
         if count:
-            problems.append(f"{table.layout.label}: {message}（{count:,}件、最初は{first:,}件目）")
-    return problems
+            total[message] = (before + count, first if earliest is None else min(earliest, first))
+        else:
+            total.setdefault(message, (before, earliest))
 
 
 def _duplicate_problems(conn: duckdb.DuckDBPyConnection, table: TablePlan, key: tuple[str, ...]) -> list[str]:
@@ -334,18 +376,6 @@ def _duplicate_problems(conn: duckdb.DuckDBPyConnection, table: TablePlan, key: 
         for group in groups
     )
     return [f"{table.layout.label}: 「{labels}」が同じ行が{groups[0][-1]:,}組あります。例: {examples}"]
-
-
-def _orphan_problems(conn: duckdb.DuckDBPyConnection, table: TablePlan, main: TablePlan) -> list[str]:
-    found = one(
-        conn,
-        f"SELECT count(*), min(_row) FROM stage_{table.table} AS d "
-        f"WHERE NOT EXISTS (SELECT 1 FROM stage_{main.table} AS m WHERE m.receipt_id = d.receipt_id)",
-    )
-    count, first = found if found else (0, None)
-    if not count:
-        return []
-    return [f"{table.layout.label}: 「レセプト番号」に対応するレセプトがない行があります（{count:,}件、最初は{first:,}件目）"]
 
 
 def _insert_rows(
@@ -366,11 +396,58 @@ def _insert_rows(
             progress(done / total, f"{table.layout.label}を登録しています（{done:,} / {total:,}件）")
 
 
-def _insert_sql(table: TablePlan, columns: list[str], *, is_detail: bool) -> str:
+def _insert_streamed(
+    conn: duckdb.DuckDBPyConnection, plan: KindPlan, tables: list[TablePlan],
+    frames: Mapping[str, Iterable[pd.DataFrame]], batch_id: int, progress: ProgressFn,
+) -> dict[str, int]:
+    """Check and write detail tables given as chunks; raise ImportRejected with all problems at the end.
+
+    The batch's receipts are copied once into a small temporary table (レセプト番号 → claim_id): joining
+    each chunk to it is cheap, where the staged Arrow receipts would be converted again for every chunk.
+    A chunk is written when no problem has been found so far; its orphans are the rows the join left out.
+    """
+    counts: dict[str, int] = {}
+    if not tables:
+        return counts
+    problems: list[str] = []
+    clean = True  # no problem yet: keep writing (after one, only count the rest)
+    conn.execute(f"CREATE TEMP TABLE batch_claims AS SELECT receipt_id, claim_id FROM {plan.main.table} "
+                 "WHERE batch_id = ?", [batch_id])
+    for position, table in enumerate(tables):
+        tallies: dict[str, tuple[int, int | None]] = {}
+        done = 0
+        for frame in frames[table.table]:
+            chunk = _arrow(conn, table, frame, done + 1)
+            conn.register("stage_chunk", chunk)
+            found = _row_tallies(conn, table, "stage_chunk")
+            clean = clean and not any(count for count, _ in found.values())
+            if clean:
+                sql = _insert_sql(table, [c for c in chunk.column_names if c != "_row"], is_detail=True,
+                                  claims="batch_claims")
+                written = scalar(conn, sql, {"batch_id": batch_id})
+                clean = written == chunk.num_rows
+            if not clean:
+                found |= _orphan_tally(conn, "stage_chunk", "batch_claims")
+            _merge(tallies, found)
+            done += chunk.num_rows
+            progress(position / len(tables), f"{table.layout.label}を登録しています（{done:,}件）")
+        problems += _messages(table, tallies)
+        counts[table.table] = done
+    if problems:
+        raise ImportRejected("\n".join(problems))
+    conn.execute("DROP TABLE temp.batch_claims")
+    return counts
+
+
+def _insert_sql(table: TablePlan, columns: list[str], *, is_detail: bool, claims: str | None = None) -> str:
+    """INSERT … SELECT from `stage_chunk`; detail rows take their claim_id from the batch's receipts, or
+    from `claims` (a table of the batch's receipt_id → claim_id) when given."""
     targets = [name for name, _ in table.computed] + columns + ["batch_id"]
     values = [expr for _, expr in table.computed] + [f"s.{c}" for c in columns] + ["$batch_id"]
     source = "stage_chunk AS s"
-    if is_detail:
+    if is_detail and claims:
+        source += f" JOIN {claims} AS r ON r.receipt_id = s.receipt_id"
+    elif is_detail:
         source += " JOIN receipts AS r ON r.batch_id = $batch_id AND r.receipt_id = s.receipt_id"
     return f"INSERT INTO {table.table} ({', '.join(targets)}) SELECT {', '.join(values)} FROM {source}"
 
