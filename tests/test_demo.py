@@ -58,3 +58,12 @@ def test_facility_codes_are_the_ten_digit_codes_the_uke_reader_gives(built):
     assert codes["facility_code"].str.fullmatch(r"23[0-9]{8}").all()  # 都道府県 23 = the union's 愛知
     table = codes["claim_type"].astype(int).map({4: "3", 5: "4"}).fillna("1")  # 点数表: 歯科 3, 調剤 4, else 医科 1
     assert codes["facility_code"].str[2].tolist() == table.tolist()
+
+
+def test_uke_drug_lines_get_their_yj_code_from_the_drug_master(built):
+    uke = next((built.workspace_path.parent / demo.RECEIVED / "レセプト").glob("*.UKE"))
+    prefix = read_uke(uke)[0]["receipts"]["receipt_id"].iloc[0].rsplit(":", 1)[0]
+    with Workspace.open(built.workspace_path) as workspace:
+        lines = workspace.drug_lines()
+    from_uke = lines[lines["receipt_id"].str.startswith(f"{prefix}:")]
+    assert len(from_uke) and from_uke["yj_code"].notna().all() and from_uke["drug_name"].notna().all()

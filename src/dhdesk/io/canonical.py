@@ -123,7 +123,8 @@ def _read_column(raw: RawTable, field: Field, header: str, issues: list[Issue]) 
     cells = raw.data[header]
     converted = convert(cells, field)
     for row, reason in converted.errors.items():
-        issues.append(Issue(raw.source, int(row), header, "invalid_value", f"{field.label}{reason}"))
+        issues.append(Issue(raw.source, int(row), header, "invalid_value", f"{field.label}{reason}",
+                            value=_cell_text(cells[row])))
     if field.required:
         blank = converted.values.isna() & ~converted.values.index.isin(converted.errors.index)
         for row in blank[blank].index:
@@ -133,8 +134,14 @@ def _read_column(raw: RawTable, field: Field, header: str, issues: list[Issue]) 
         for row in substituted[substituted].index:
             message = (f"{field.label}「{converted.values[row]}」に代用文字「{SUBSTITUTE_CHAR}」があります"
                        "（元の文字を確認してください）")
-            issues.append(Issue(raw.source, int(row), header, "substitute_char", message, Severity.WARNING))
+            issues.append(Issue(raw.source, int(row), header, "substitute_char", message, Severity.WARNING,
+                                _cell_text(cells[row])))
     return converted.values
+
+
+def _cell_text(cell: object) -> str | None:
+    """The cell as the file has it, for the report the clinic reads."""
+    return None if pd.isna(cell) else str(cell)
 
 
 _EXAMPLES: dict[str, dict[str, object]] = {

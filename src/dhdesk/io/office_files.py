@@ -196,7 +196,29 @@ def write_drug_lists(drug_master: pd.DataFrame, folder: str | Path) -> list[Path
         name = f"mhlw_yakka_list_{version:%Y%m%d}.csv" if pd.notna(version) else "mhlw_yakka_list.csv"
         paths.append(folder / name)
         _published_price_list(rows).to_csv(paths[-1], index=False, encoding="utf-8", lineterminator="\n")
+    _write_ssk_drug_codes(drug_master, folder)
     return paths
+
+
+SSK_COLUMNS = 42
+"""Fields of a row of the 支払基金 基本マスター 医薬品 (y) file (RULES.md §4.1c)."""
+
+
+def _write_ssk_drug_codes(drug_master: pd.DataFrame, folder: Path) -> Path | None:
+    """The 支払基金 医薬品マスター beside the MHLW lists (y_ALL.csv, headerless cp932): マスター種別 Y, the
+    9-digit 医薬品コード (field 3), 漢字名称 (field 5) and the 薬価基準収載医薬品コード (field 32) of every product
+    that has a claim code — what links a レセ電 IY record to the price lists."""
+    rows = drug_master.dropna(subset=["receipt_code", "yj_code"]).drop_duplicates("receipt_code")
+    if rows.empty:
+        return None
+    table = pd.DataFrame("", index=range(len(rows)), columns=range(SSK_COLUMNS))
+    table[0], table[1] = "0", "Y"
+    table[2] = rows["receipt_code"].astype(str).to_numpy()
+    table[4] = substitute_for_cp932(rows["product_name"].fillna("").astype(str))[0].to_numpy()
+    table[31] = rows["yj_code"].astype(str).to_numpy()
+    path = folder / "y_ALL.csv"
+    table.to_csv(path, header=False, index=False, encoding="cp932", lineterminator="\r\n")
+    return path
 
 
 def _published_price_list(rows: pd.DataFrame) -> pd.DataFrame:

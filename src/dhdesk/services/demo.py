@@ -107,8 +107,8 @@ def _replace(target: Path, building: Path) -> None:
 def write_received_files(
     union: SyntheticUnion, folder: Path, progress: ProgressFn = no_progress
 ) -> list[tuple[str, Path]]:
-    """The office's inbox: roster, each clinic's files per 年度 (one as a 特定健診 XML archive), claims (the
-    vendor CSV, and one clinic-month as a レセ電 file instead), and the MHLW drug list."""
+    """The office's inbox: roster, each clinic's files per 年度 (one as a 特定健診 XML archive), the MHLW
+    drug list, and claims (the vendor CSV, and one clinic-month as a レセ電 file instead)."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -122,6 +122,8 @@ def write_received_files(
     files += [("checkups", path) for path in clinic_files]
     if in_xml.any():
         files.append(("checkups", _write_xml_archive(union, union.checkups[in_xml], folder / "健診結果")))
+    progress(0.5, "医薬品マスターを書き出しています")  # before the claims: a レセ電 import takes 薬価基準コード from it
+    files += [("drugs", path) for path in office_files.write_drug_lists(union.drug_master, folder / "医薬品マスター")]
     progress(0.6, "レセプトを書き出しています")
     claims = folder / "レセプト"
     receipts = _with_institution_codes(union.receipts, _prefecture(union.union_info.insurer_number))
@@ -131,8 +133,6 @@ def write_received_files(
     files.append(("claims", claims))
     if in_uke.any():
         files.append(("claims", _write_uke(union, receipts[in_uke], claims)))
-    progress(0.8, "医薬品マスターを書き出しています")
-    files += [("drugs", path) for path in office_files.write_drug_lists(union.drug_master, folder / "医薬品マスター")]
     return files
 
 

@@ -415,8 +415,15 @@ def _drop_rows_with_errors(
 
 def _read(workspace: Workspace, path: Path, kind: str) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Issue]]:
     """An MHLW drug list: frames, the file of each table, issues."""
-    frame, issues = read_drug_master(path, _generic_info_beside(path))
+    frame, issues = read_drug_master(path, _generic_info_beside(path), receipt_codes=_receipt_codes_beside(path))
     return {"drug_master": frame}, {"drug_master": path.name}, issues
+
+
+def _receipt_codes_beside(price_list: Path) -> Path | None:
+    """The 支払基金 医薬品マスター (y_ALL*.csv, the 9-digit claim codes) lying beside a price list, newest name last."""
+    found = sorted(p for p in price_list.parent.iterdir()
+                   if p.name.lower().startswith("y_all") and p.suffix.lower() == ".csv")
+    return found[-1] if found else None
 
 
 def _generic_info_beside(price_list: Path) -> Path | None:
@@ -437,10 +444,15 @@ def _is_uke(path: Path, kind: str) -> bool:
 
 
 def _read_uke(workspace: Workspace, path: Path) -> tuple[dict[str, pd.DataFrame], list[Issue]]:
-    """A レセ電 file: its receipts are tied to the roster by 記号・番号・生年月日・性別; all must be found."""
+    """A レセ電 file: its receipts are tied to the roster by 記号・番号・生年月日・性別; all must be found.
+
+    Drug lines carry the 9-digit レセ電 医薬品コード only: the 薬価基準コード is filled from the drug master
+    loaded in the workspace (its 医薬品コード column), so 後発品 shares and 差額通知 see them.
+    """
     frames, issues = read_uke(path)
-    receipts, unmatched = match_members(frames["receipts"], workspace.members())
+    receipts, unmatched = match_members(frames["receipts"], workspace.members(), source=path.name)
     issues += unmatched
+    frames["drug_lines"] = _with_yj_codes(frames["drug_lines"], workspace.drug_master())
     missing = int(receipts["member_id"].isna().sum())
     if missing:
         issues.append(Issue(path.name, None, None, "uke.unmatched_receipts",
@@ -448,6 +460,18 @@ def _read_uke(workspace: Workspace, path: Path) -> tuple[dict[str, pd.DataFrame]
                             "一覧の記号・番号・生年月日を確認してください。"))
     frames["receipts"] = receipts.drop(columns=list(PATIENT_COLUMNS))
     return frames, issues
+
+
+def _with_yj_codes(drug_lines: pd.DataFrame, master: pd.DataFrame) -> pd.DataFrame:
+    """`yj_code` (and a blank 医薬品名) filled from the master by 医薬品コード where the master knows it."""
+    if drug_lines.empty or master.empty:
+        return drug_lines
+    known = master.dropna(subset=["receipt_code"]).drop_duplicates("receipt_code").set_index("receipt_code")
+    codes = drug_lines["drug_code"]
+    filled = drug_lines.copy()
+    filled["yj_code"] = drug_lines["yj_code"].fillna(codes.map(known["yj_code"])).astype("string")
+    filled["drug_name"] = drug_lines["drug_name"].fillna(codes.map(known["product_name"])).astype("string")
+    return filled
 
 
 def _is_tokutei_xml(path: Path, kind: str) -> bool:
@@ -532,7 +556,11 @@ def _import_claims(workspace: Workspace, path: Path, valid_rows_only: bool, prog
         issues += stream.read_rest()
         return _refused(path.name, issues, valid_rows_only)
     frames = {"receipts": receipts.drop(columns=[SOURCE_ROW]), **{key: stream.chunks(key) for key in details}}
-    note = f"エラーのある {skipped:,} 行を除いて取込" if skipped else None
+
+    def note() -> str | None:  # asked by the store once every chunk is in: the detail lines left out are known
+        left_out = skipped + stream.dropped
+        return f"エラーのある {left_out:,} 行を除いて取込" if left_out else None
+
     try:
         batch_id = workspace.import_batch("claims", path.name, _sha256(path), frames, note=note, progress=stream.store)
     except _DetailErrors:
@@ -542,6 +570,7 @@ def _import_claims(workspace: Workspace, path: Path, valid_rows_only: bool, prog
         issues += stream.read_rest()
         return ImportResult(False, "claims", path.name, issues=issues, message=str(error))
     issues += stream.read_rest()
+    skipped += stream.dropped
     rows = len(receipts) + sum(stream.rows.values())
     warnings = sum(i.severity is Severity.WARNING for i in issues)
     details_text = "、".join(part for part in (
@@ -592,6 +621,8 @@ class _ClaimDetails:
         self.finished: set[str] = set()
         self.rows: dict[str, int] = {}
         self.errors = 0
+        self.dropped = 0
+        """Detail lines left out with "valid rows only" (errors, missing required values, unknown receipt)."""
 
     def chunks(self, key: str) -> Iterator[pd.DataFrame]:
         """Typed chunks of one detail file, ready for the store (no `source_row`)."""
@@ -619,6 +650,7 @@ class _ClaimDetails:
         drop = frame[SOURCE_ROW].isin(bad_rows) | frame[required].isna().any(axis=1)
         if self.receipt_ids is not None and len(frame):
             drop |= ~self._known_receipts(frame["receipt_id"].fillna("").to_numpy(dtype=str))
+        self.dropped += int(drop.sum())
         return frame[~drop.to_numpy()]
 
     def _known_receipts(self, ids: np.ndarray) -> np.ndarray:

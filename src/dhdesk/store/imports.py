@@ -20,7 +20,7 @@ The rules, the same for every kind of data:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -155,10 +155,13 @@ def run_import(
     *,
     replace_scope: Mapping[str, object] | None = None,
     preset: str | None = None,
-    note: str | None = None,
+    note: str | Callable[[], str | None] | None = None,
     progress: ProgressFn = no_progress,
 ) -> int:
     """Import `frames` as one batch of `kind`; returns the new batch_id. See the module rules.
+
+    `note` may be a function, asked once the last chunk is in (how many streamed rows were left out is
+    known only then).
 
     The main table is a frame; a detail table is a frame or an iterable of chunk frames (read lazily,
     after the main table is written). Whole frames are checked before anything is written; chunks as they
@@ -179,7 +182,7 @@ def run_import(
         conn.execute(
             "INSERT INTO import_batches (batch_id, kind, source_name, source_sha256, imported_at, row_count, "
             "replaced_count, table_counts, status, preset, note) VALUES (?, ?, ?, ?, ?, 0, 0, '{}', 'active', ?, ?)",
-            [batch_id, kind, source_name, source_sha256, datetime.now(), preset, note],
+            [batch_id, kind, source_name, source_sha256, datetime.now(), preset, None if callable(note) else note],
         )
         streamed = [table for table in plan.details if table.table in frames and table.table not in staged]
         middle = 0.2 if streamed else 0.95
@@ -195,6 +198,8 @@ def run_import(
             "UPDATE import_batches SET row_count = ?, replaced_count = ?, table_counts = ? WHERE batch_id = ?",
             [counts[plan.main.table], replaced, json.dumps(counts), batch_id],
         )
+        if callable(note):
+            conn.execute("UPDATE import_batches SET note = ? WHERE batch_id = ?", [note(), batch_id])
         audit.record(
             conn,
             "import",

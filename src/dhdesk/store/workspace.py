@@ -312,7 +312,7 @@ class Workspace:
         *,
         replace_scope: Mapping[str, object] | None = None,
         preset: str | None = None,
-        note: str | None = None,
+        note: str | Callable[[], str | None] | None = None,
         progress: ProgressFn = no_progress,
     ) -> int:
         """Import typed frames as one all-or-nothing batch; returns its batch_id.
