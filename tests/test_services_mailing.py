@@ -315,6 +315,12 @@ def test_preview_shows_the_first_letters_with_an_unsaved_template_even_on_a_draf
     assert mailing.template_for(workspace, "jushin") == default_template("jushin")
 
 
+def test_preview_is_dated_as_the_batch_will_be(workspace):
+    run_id = approved_run(workspace, ["00000001"], approve=False)
+    letters, _ = mailing.preview(workspace, run_id, count=1, sent_date=date(2026, 12, 1))
+    assert letters[0].date == "令和8年12月1日"
+
+
 # -- parts -----------------------------------------------------------------------------------------
 
 

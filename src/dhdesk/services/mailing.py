@@ -172,8 +172,10 @@ def _prepare(workspace: Workspace, run_id: int, target_list: TargetList, route: 
 
 
 def preview(workspace: Workspace, run_id: int, count: int = 3, template: LetterTemplate | None = None, *,
-            route: str | None = None, window: WindowSpec | None = None) -> tuple[list[Letter], bytes]:
-    """The first `count` letters in mailing order and their PDF with the window outlined, for the screen.
+            route: str | None = None, window: WindowSpec | None = None,
+            sent_date: date | None = None) -> tuple[list[Letter], bytes]:
+    """The first `count` letters in mailing order and their PDF with the window outlined, for the screen,
+    dated `sent_date` (default today) as the batch will be.
 
     Works on a draft too (wording can be checked before approval); an unsaved `template` can be tried.
     Characters no font has show as 〓 here, so the clerk sees where the problem is.
@@ -181,7 +183,7 @@ def preview(workspace: Workspace, run_id: int, count: int = 3, template: LetterT
     target_list = workspace.run(run_id)
     program = target_list.program
     prepared = _prepare(workspace, run_id, target_list, route or route_for(workspace, program),
-                        template or template_for(workspace, program), date.today(), count)
+                        template or template_for(workspace, program), sent_date or date.today(), count)
     letters, _ = _substituted(prepared.letters)
     return letters, render_letters(letters, window, show_window=True)
 

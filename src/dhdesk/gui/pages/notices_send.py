@@ -109,6 +109,7 @@ class SendPanel(QWidget):
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
         self.date_edit.setToolTip("通知文の日付として印刷され、効果測定は発送日の翌月から数えます。")
+        self.date_edit.editingFinished.connect(self.start_preview)  # the preview is dated as the batch will be
         self.label_combo = QComboBox()
         for key, label in LABEL_SHEETS.items():
             self.label_combo.addItem(label, key)
@@ -223,10 +224,11 @@ class SendPanel(QWidget):
 
     def start_preview(self) -> None:
         ws, run_id, route = self.workspace, self.selected_run(), self.route_combo.currentData()
+        sent = self.date_edit.date().toPython()
         if ws is None or run_id is None:
             return
         self.context.runner.start(
-            refusable(lambda _progress: mailing.preview(ws, run_id, PREVIEW_LETTERS, route=route)[1]),
+            refusable(lambda _progress: mailing.preview(ws, run_id, PREVIEW_LETTERS, route=route, sent_date=sent)[1]),
             "通知文の見本を作成しています",
             on_done=self._show_preview,
         )
