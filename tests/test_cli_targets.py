@@ -94,3 +94,10 @@ def test_approve_applies_exclusions_and_fixes_the_list(workspace_path, tmp_path,
 def test_approve_refuses_a_malformed_exclusion(workspace_path, capsys):
     assert main(["approve", str(workspace_path), "1", "--exclude", "00000001"]) == EXIT_USAGE
     assert "加入者番号=理由" in capsys.readouterr().err
+
+
+def test_approve_refuses_a_holdout_over_the_limit(workspace_path, tmp_path, capsys):
+    main(["targets", str(workspace_path), "fake", "--fiscal-year", "2025", "-o", str(tmp_path / "t.xlsx")])
+    capsys.readouterr()
+    assert main(["approve", str(workspace_path), "1", "--holdout", "25"]) == EXIT_REFUSED
+    assert "0〜20 %" in capsys.readouterr().err

@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     approve.add_argument("--exclude", action="append", default=[], metavar="加入者番号=理由",
                          help="この人を理由つきで除外する（繰り返し可）")
     approve.add_argument("--holdout", type=float, default=0.0, metavar="PERCENT",
-                         help="効果測定のため送らずに残す割合（0〜20 %%。既定 0）")
+                         help="効果測定のため送らずに残す割合（%%。既定 0、上限 20）")
     approve.add_argument("--seed", type=int, help="保留の抽選の乱数の種（同じ結果を再現するとき）")
 
     report = sub.add_parser(
@@ -275,8 +275,8 @@ def _run_approve(args: argparse.Namespace) -> int:
     from dhdesk.store.errors import StoreError
 
     pairs = [text.split("=", 1) for text in args.exclude]
-    if any(len(pair) != 2 or not pair[1].strip() for pair in pairs) or not 0 <= args.holdout <= 20:
-        print("--exclude は 加入者番号=理由 の形で、--holdout は 0〜20 で指定してください。", file=sys.stderr)
+    if any(len(pair) != 2 or not pair[1].strip() for pair in pairs):
+        print("--exclude は 加入者番号=理由 の形で指定してください。", file=sys.stderr)
         return EXIT_USAGE
     try:
         workspace = workspaces.open_workspace(args.workspace)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from dhdesk.core.programs.exclusions import CLERK_STEP, FINAL
 from dhdesk.gui.pages.targets import default_month, fiscal_months
 from dhdesk.gui.pages.targets_review import SHOWN_ORDER
-from dhdesk.gui.pages.targets_dialogs import MAX_HOLDOUT_PERCENT, ApprovalDialog, ExclusionDialog
+from dhdesk.gui.pages.targets_dialogs import ApprovalDialog, ExclusionDialog
 from dhdesk.services import programs
 
 
@@ -215,7 +215,7 @@ def test_exclusion_dialog_needs_a_reason(qtbot):
 def test_approval_dialog_holds_back_at_most_a_fifth(qtbot):
     dialog = ApprovalDialog("受診勧奨 2025年度: 通知対象 44人")
     qtbot.addWidget(dialog)
-    dialog.share_spin.setValue(MAX_HOLDOUT_PERCENT + 1)
+    dialog.share_spin.setValue(programs.MAX_HOLDOUT_PERCENT + 1)
     assert dialog.share() == 0.2
     dialog.share_spin.setValue(5)
     assert dialog.share() == 0.05

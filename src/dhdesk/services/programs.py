@@ -295,8 +295,14 @@ def include(workspace: Workspace, run_id: int, member_id: str) -> None:
     workspace.set_exclusion(run_id, member_id, None)
 
 
+MAX_HOLDOUT_PERCENT = 20
+"""More than a fifth left without a letter would cost the union more than the comparison is worth."""
+
+
 def approve(workspace: Workspace, run_id: int, holdout_share: float = 0.0, seed: int | None = None) -> dict[str, int]:
     """Approve a draft list for mailing; returns the counts (final, holdout, vouchers)."""
+    if not 0.0 <= holdout_share <= MAX_HOLDOUT_PERCENT / 100:
+        raise ProgramError(f"比較のための保留は 0〜{MAX_HOLDOUT_PERCENT} % で指定してください。")
     return workspace.approve_run(run_id, holdout_share, seed)
 
 

@@ -16,8 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-MAX_HOLDOUT_PERCENT = 20
-"""More than a fifth left without a letter would cost the union more than the comparison is worth."""
+from dhdesk.services import programs
 
 HOLDOUT_EXPLANATION = (
     "比較のための保留: 通知対象から無作為に選んだ人には今回は送らず、数か月後に受診などを通知した人と比べて"
@@ -68,7 +67,7 @@ class ApprovalDialog(QDialog):
         self.setWindowTitle("対象者一覧の確定")
         self.setMinimumWidth(520)
         self.share_spin = QSpinBox()
-        self.share_spin.setRange(0, MAX_HOLDOUT_PERCENT)
+        self.share_spin.setRange(0, programs.MAX_HOLDOUT_PERCENT)
         self.share_spin.setSuffix(" %")
         explanation = QLabel(HOLDOUT_EXPLANATION)
         explanation.setWordWrap(True)
