@@ -177,6 +177,17 @@ def _console_progress() -> ProgressFn:
     return progress
 
 
+def _opened(path: Path):
+    """The workspace at `path`, or None after printing why it cannot be opened (the command exits 1)."""
+    from dhdesk.services import workspaces
+
+    try:
+        return workspaces.open_workspace(path)
+    except workspaces.WorkspaceOpenError as error:
+        print(str(error), file=sys.stderr)
+        return None
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     from dhdesk.services import demo
 
@@ -197,12 +208,10 @@ def _run_stratify(args: argparse.Namespace) -> int:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from dhdesk.services import imports, workspaces
+    from dhdesk.services import imports
 
-    try:
-        workspace = workspaces.open_workspace(args.workspace)
-    except workspaces.WorkspaceOpenError as error:
-        print(str(error), file=sys.stderr)
+    workspace = _opened(args.workspace)
+    if workspace is None:
         return EXIT_REFUSED
     refused = False
     results = []
@@ -226,12 +235,10 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
-    from dhdesk.services import analyses, workspaces
+    from dhdesk.services import analyses
 
-    try:
-        workspace = workspaces.open_workspace(args.workspace)
-    except workspaces.WorkspaceOpenError as error:
-        print(str(error), file=sys.stderr)
+    workspace = _opened(args.workspace)
+    if workspace is None:
         return EXIT_REFUSED
     with workspace:
         result = analyses.analyze_to_xlsx(workspace, args.fiscal_year, args.output, progress=_console_progress())
@@ -240,7 +247,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
 
 def _run_targets(args: argparse.Namespace) -> int:
-    from dhdesk.services import programs, workspaces
+    from dhdesk.services import programs
 
     try:
         programs.get_program(args.program)
@@ -251,10 +258,8 @@ def _run_targets(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(str(error), file=sys.stderr)
         return EXIT_USAGE
-    try:
-        workspace = workspaces.open_workspace(args.workspace)
-    except workspaces.WorkspaceOpenError as error:
-        print(str(error), file=sys.stderr)
+    workspace = _opened(args.workspace)
+    if workspace is None:
         return EXIT_REFUSED
     with workspace:
         try:
@@ -271,17 +276,15 @@ def _run_targets(args: argparse.Namespace) -> int:
 
 
 def _run_approve(args: argparse.Namespace) -> int:
-    from dhdesk.services import programs, workspaces
+    from dhdesk.services import programs
     from dhdesk.store.errors import StoreError
 
     pairs = [text.split("=", 1) for text in args.exclude]
     if any(len(pair) != 2 or not pair[1].strip() for pair in pairs):
         print("--exclude は 加入者番号=理由 の形で指定してください。", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        workspace = workspaces.open_workspace(args.workspace)
-    except workspaces.WorkspaceOpenError as error:
-        print(str(error), file=sys.stderr)
+    workspace = _opened(args.workspace)
+    if workspace is None:
         return EXIT_REFUSED
     with workspace:
         try:
@@ -297,12 +300,10 @@ def _run_approve(args: argparse.Namespace) -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from dhdesk.services import plan, workspaces
+    from dhdesk.services import plan
 
-    try:
-        workspace = workspaces.open_workspace(args.workspace)
-    except workspaces.WorkspaceOpenError as error:
-        print(str(error), file=sys.stderr)
+    workspace = _opened(args.workspace)
+    if workspace is None:
         return EXIT_REFUSED
     with workspace:
         result = plan.write_plan(workspace, args.fiscal_year, args.output, args.xlsx, internal=args.internal,
@@ -314,10 +315,8 @@ def _run_report(args: argparse.Namespace) -> int:
 def _run_mail(args: argparse.Namespace) -> int:
     from dhdesk.services import mailing, workspaces
 
-    try:
-        workspace = workspaces.open_workspace(args.workspace)
-    except workspaces.WorkspaceOpenError as error:
-        print(str(error), file=sys.stderr)
+    workspace = _opened(args.workspace)
+    if workspace is None:
         return EXIT_REFUSED
     with workspace:
         try:
@@ -332,12 +331,10 @@ def _run_mail(args: argparse.Namespace) -> int:
 
 
 def _run_mail_history(args: argparse.Namespace) -> int:
-    from dhdesk.services import mailing, workspaces
+    from dhdesk.services import mailing
 
-    try:
-        workspace = workspaces.open_workspace(args.workspace)
-    except workspaces.WorkspaceOpenError as error:
-        print(str(error), file=sys.stderr)
+    workspace = _opened(args.workspace)
+    if workspace is None:
         return EXIT_REFUSED
     with workspace:
         table = mailing.history(workspace, args.program)
@@ -351,10 +348,8 @@ def _run_mail_history(args: argparse.Namespace) -> int:
 def _run_effect(args: argparse.Namespace) -> int:
     from dhdesk.services import effect, workspaces
 
-    try:
-        workspace = workspaces.open_workspace(args.workspace)
-    except workspaces.WorkspaceOpenError as error:
-        print(str(error), file=sys.stderr)
+    workspace = _opened(args.workspace)
+    if workspace is None:
         return EXIT_REFUSED
     output = args.output or Path(f"effect_{args.batch_id}.xlsx")
     with workspace:
