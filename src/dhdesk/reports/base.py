@@ -62,6 +62,8 @@ class BaseRenderer(ABC):
     furniture_font_size = 8.0
     header_on_first_page = False
     page_numbers = True
+    doc_template = BaseDocTemplate
+    """The platypus document class (the plan's records its headings for the 目次)."""
 
     def __init__(self) -> None:
         fonts.register_fonts()
@@ -70,6 +72,10 @@ class BaseRenderer(ABC):
 
     def document_title(self) -> str:
         """The PDF's title (document properties); also the running header unless `header_text` says otherwise."""
+        return ""
+
+    def document_author(self) -> str:
+        """The PDF's author (document properties); none unless a renderer has one."""
         return ""
 
     def header_text(self) -> str:
@@ -234,7 +240,7 @@ class BaseRenderer(ABC):
 
     def write(self, out: BinaryIO) -> None:
         """Build the PDF into `out` (a file for big batches, so the bytes never sit in memory twice)."""
-        doc = BaseDocTemplate(
+        doc = self.doc_template(
             out,
             pagesize=self.page_size,
             leftMargin=self.margin_left_mm * mm,
@@ -242,6 +248,7 @@ class BaseRenderer(ABC):
             topMargin=self.margin_top_mm * mm,
             bottomMargin=self.margin_bottom_mm * mm,
             title=self.document_title(),
+            author=self.document_author(),
             creator="dhdesk",
             lang="ja-JP",
             invariant=True,
@@ -251,6 +258,10 @@ class BaseRenderer(ABC):
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self.on_page)])
         canvasmaker = _page_total_canvas(fonts.REGULAR, self.furniture_font_size) if self.page_numbers else Canvas
+        self.build(doc, canvasmaker)
+
+    def build(self, doc: BaseDocTemplate, canvasmaker: type[Canvas]) -> None:
+        """Lay out the story once (override for a 目次, which needs as many passes as page numbers move)."""
         doc.build(self.story(), canvasmaker=canvasmaker)
 
     def render(self) -> bytes:

@@ -8,7 +8,6 @@ print sharp at A4 width for ~100 KB each (docs/plan.md has the measurements).
 from __future__ import annotations
 
 import io
-from typing import BinaryIO
 
 from matplotlib.figure import Figure
 from reportlab.lib.styles import ParagraphStyle
@@ -17,18 +16,16 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
-    Frame,
     Image,
     KeepTogether,
     PageBreak,
-    PageTemplate,
     Spacer,
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from dhdesk.core.plan import FigureBlock, Heading, PlanDocument, PlanSection, TableBlock, Text
 from dhdesk.reports import fonts
-from dhdesk.reports.base import BaseRenderer, _page_total_canvas
+from dhdesk.reports.base import BaseRenderer
 from dhdesk.reports.figures import draw
 
 FIGURE_DPI = 300
@@ -51,6 +48,8 @@ class _PlanDocTemplate(BaseDocTemplate):
 
 class PlanRenderer(BaseRenderer):
     """Prints a `PlanDocument` exactly as the content layer built it."""
+
+    doc_template = _PlanDocTemplate
 
     def __init__(self, document: PlanDocument) -> None:
         super().__init__()
@@ -140,26 +139,12 @@ class PlanRenderer(BaseRenderer):
         image = figure_image(draw(block), self.frame_width * FIGURE_WIDTH_SHARE)
         return KeepTogether([self.paragraph(block.caption, "caption"), image])
 
-    def write(self, out: BinaryIO) -> None:
-        """Build in as many passes as the 目次 needs to know its page numbers."""
-        doc = _PlanDocTemplate(
-            out,
-            pagesize=self.page_size,
-            leftMargin=self.margin_left_mm * mm,
-            rightMargin=self.margin_right_mm * mm,
-            topMargin=self.margin_top_mm * mm,
-            bottomMargin=self.margin_bottom_mm * mm,
-            title=self.document_title(),
-            author=self.document.union_name,
-            creator="dhdesk",
-            lang="ja-JP",
-            invariant=True,
-            initialFontName=fonts.REGULAR,
-        )
-        frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
-                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self.on_page)])
-        doc.multiBuild(self.story(), canvasmaker=_page_total_canvas(fonts.REGULAR, self.furniture_font_size))
+    def document_author(self) -> str:
+        return self.document.union_name
+
+    def build(self, doc: BaseDocTemplate, canvasmaker: type[Canvas]) -> None:
+        """As many passes as the 目次 needs to know its page numbers."""
+        doc.multiBuild(self.story(), canvasmaker=canvasmaker)
 
 
 def figure_image(figure: Figure, width: float) -> Image:
