@@ -16,7 +16,7 @@ import pandas as pd
 
 from dhdesk.core.analyses.claims_base import month_numbers, population, positions, receipt_key
 from dhdesk.core.programs import Candidates, ProgramInputs, empty_candidates_frame, program_rules
-from dhdesk.core.programs.common import ADDRESS_WARNING, address_missing
+from dhdesk.core.programs.common import ADDRESS_WARNING, address_missing, ranked_candidates
 
 PROGRAM_ID = "chudan"
 
@@ -118,15 +118,7 @@ def _targets(stopped: pd.DataFrame, pop: pd.DataFrame, inputs: ProgramInputs, co
         if late:
             notes.append(f"レセプトは{_label(latest)}診療分まで: それ以降の受診は確認できません")
         warnings.append(tuple(notes))
-    return pd.DataFrame({
-        "member_id": pd.array(ids, dtype="string"),
-        "tier": pd.array(tiers, dtype="string"),
-        "rank": pd.array(np.arange(1, len(ids) + 1), dtype="Int64"),
-        "reason": pd.array(reasons, dtype="string"),
-        "explanation": pd.Series(explanations, dtype=object),
-        "values": pd.Series(values, dtype=object),
-        "warnings": pd.Series(warnings, dtype=object),
-    })
+    return ranked_candidates(ids, tiers, reasons, explanations, values, warnings)
 
 
 def _explanation(visits: list[dict[str, Any]], names: list[str], context: Mapping[str, Any]) -> tuple[str, ...]:

@@ -154,3 +154,18 @@ def value_text(item: str, value: float) -> str:
     if item in CODE_TEXT:
         return CODE_TEXT[item].get(int(value), f"コード{int(value)}")
     return f"{value:.{CHECKUPS.field(item).decimals or 0}f}"
+
+
+def ranked_candidates(ids: Sequence[str], tiers: Sequence[str], reasons: Sequence[str],
+                      explanations: Sequence[tuple[str, ...]], values: Sequence[dict[str, Any]],
+                      warnings: Sequence[tuple[str, ...]]) -> pd.DataFrame:
+    """CANDIDATE_COLUMNS from per-member lists already in list order (rank 1, 2, …)."""
+    return pd.DataFrame({
+        "member_id": pd.array(ids, dtype="string"),
+        "tier": pd.array(tiers, dtype="string"),
+        "rank": pd.array(np.arange(1, len(ids) + 1), dtype="Int64"),
+        "reason": pd.array(reasons, dtype="string"),
+        "explanation": pd.Series(explanations, dtype=object),
+        "values": pd.Series(values, dtype=object),
+        "warnings": pd.Series(warnings, dtype=object),
+    })

@@ -25,7 +25,7 @@ from dhdesk.core.programs import (
     master_for_month,
     program_rules,
 )
-from dhdesk.core.programs.common import ADDRESS_WARNING, address_missing
+from dhdesk.core.programs.common import ADDRESS_WARNING, address_missing, ranked_candidates
 from dhdesk.core.programs.drugs import claim_month, month_label, month_lines
 
 PROGRAM_ID = "generic"
@@ -241,15 +241,7 @@ def _targets(totals: pd.DataFrame, brand: pd.DataFrame, pop: pd.DataFrame, input
         if any(line["share_estimated"] for line in counted):
             notes.append(f"自己負担割合を推定: {main['share_basis']}")
         warnings.append(tuple(notes))
-    return pd.DataFrame({
-        "member_id": pd.array(ids, dtype="string"),
-        "tier": pd.array(tiers, dtype="string"),
-        "rank": pd.array(np.arange(1, len(ids) + 1), dtype="Int64"),
-        "reason": pd.array(reasons, dtype="string"),
-        "explanation": pd.Series(explanations, dtype=object),
-        "values": pd.Series(values, dtype=object),
-        "warnings": pd.Series(warnings, dtype=object),
-    })
+    return ranked_candidates(ids, tiers, reasons, explanations, values, warnings)
 
 
 def _member_records(lines: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:

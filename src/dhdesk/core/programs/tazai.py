@@ -22,7 +22,7 @@ from dhdesk.core.programs import (
     master_for_month,
     program_rules,
 )
-from dhdesk.core.programs.common import ADDRESS_WARNING, address_missing
+from dhdesk.core.programs.common import ADDRESS_WARNING, address_missing, ranked_candidates
 from dhdesk.core.programs.drugs import claim_month, month_label, month_lines
 
 PROGRAM_ID = "tazai"
@@ -73,16 +73,8 @@ def _targets(heavy: pd.DataFrame, drugs: pd.DataFrame, lines: pd.DataFrame, mast
             "医療機関は明細のレセプトの医療機関（院外処方では調剤した薬局）です。",
         ))
         values.append({"month": month_label(month), "drugs": taken, "drug_count": int(count)})
-    return pd.DataFrame({
-        "member_id": pd.array(ids, dtype="string"),
-        "tier": pd.array(tiers, dtype="string"),
-        "rank": pd.array(np.arange(1, len(ids) + 1), dtype="Int64"),
-        "reason": pd.array(reasons, dtype="string"),
-        "explanation": pd.Series(explanations, dtype=object),
-        "values": pd.Series(values, dtype=object),
-        "warnings": pd.Series([(ADDRESS_WARNING,) if m else () for m in no_address],
-                              dtype=object),
-    })
+    warnings = [(ADDRESS_WARNING,) if missing else () for missing in no_address]
+    return ranked_candidates(ids, tiers, reasons, explanations, values, warnings)
 
 
 def _drug_records(drugs: pd.DataFrame, lines: pd.DataFrame, master: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:
