@@ -10,6 +10,7 @@ import pytest
 
 from dhdesk.core.union import UnionInfo
 from dhdesk.services.effect import EffectNotAvailable, measure, measure_to_xlsx, related_codes
+from dhdesk.store.notices import NoticeParts
 from dhdesk.store.workspace import Workspace
 
 BRAND, GENERIC = "2149001F1020", "2149001F1101"
@@ -77,7 +78,9 @@ def record(ws, run_id, program, rows, sent):
     letters = pd.DataFrame({"member_id": [r[0] for r in rows], "seq": range(1, len(rows) + 1),
                             "route": ["home"] * len(rows), "tier": [r[1] for r in rows],
                             "letter_sha256": ["0" * 64] * len(rows), "content": [r[2] for r in rows]})
-    return ws.record_notice_batch(run_id, program, "home", {}, {}, letters, sent)
+    with NoticeParts() as parts:
+        parts.add(letters)
+        return ws.record_notice_batch(run_id, program, {}, {}, parts, sent)
 
 
 @pytest.fixture

@@ -271,6 +271,7 @@ def test_reprint_refuses_a_letter_that_no_longer_matches_its_hash(workspace, tmp
                           [result.batch_id])
     with pytest.raises(mailing.MailingRefused, match="記録と一致しません"):
         mailing.reprint(workspace, result.batch_id, tmp_path / "re")
+    assert list((tmp_path / "re").iterdir()) == []
 
 
 def test_history_in_japanese_with_cancellations(workspace, tmp_path):
@@ -345,6 +346,19 @@ def test_big_batches_are_written_in_parts_by_worker_processes_in_list_order(work
         == notices["member_id"].tolist() == ["00000002", "00000003", "00000001", "00000005"]
     reprinted = mailing.reprint(workspace, result.batch_id, tmp_path / "re")
     assert [p.read_bytes() for p in reprinted[:2]] == [p.read_bytes() for p in result.files[:2]]
+
+
+def test_unprintable_names_in_several_parts_are_all_named_and_nothing_is_kept(workspace, tmp_path, monkeypatch):
+    monkeypatch.setattr(mailing, "PART_SIZE", 1)
+    workspace.import_batch("members", "members2.csv", "m2", {"members": roster(
+        [("00000008", "髙橋　一郎", 1, None, "491-0066", "愛知県一宮市三丹町7"),
+         ("00000009", "𠮷田　花子", 2, None, "491-0067", "愛知県一宮市三ツ井8"),
+         ("00000010", "𠮷川　愛子", 2, None, "491-0068", "愛知県一宮市九品町9")])})
+    run_id = approved_run(workspace, ["00000001", "00000009", "00000008", "00000010"])
+    with pytest.raises(mailing.UnprintableCharacters) as refused:
+        mailing.generate_batch(workspace, run_id, tmp_path / "out", route="home")
+    assert refused.value.members == {"00000009": {"𠮷"}, "00000010": {"𠮷"}}
+    assert list((tmp_path / "out").iterdir()) == [] and workspace.notice_batches().empty
 
 
 def test_letter_content_survives_storage_with_the_same_hash(workspace):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dhdesk.core.union import UnionInfo
-from dhdesk.store.notices import NoticeBatchNotFound, NoticeBatchRefused
+from dhdesk.store.notices import NoticeBatchNotFound, NoticeBatchRefused, NoticeParts
 from dhdesk.store.workspace import Workspace
 
 
@@ -37,7 +37,15 @@ def add_run(ws, run_id, *, program="jushin", status="approved", targets=()):
 
 
 def letters(*rows):
-    """rows: (member_id, route, tier) in list order → the notices frame of a batch."""
+    """rows: (member_id, route, tier) in list order → the letters of a batch, staged as printing does."""
+    parts = NoticeParts()
+    if rows:
+        parts.add(frame(*rows))
+    return parts
+
+
+def frame(*rows):
+    """rows: (member_id, route, tier) in list order → one part of notices."""
     return pd.DataFrame({
         "member_id": [r[0] for r in rows],
         "seq": list(range(1, len(rows) + 1)),
@@ -56,7 +64,7 @@ TARGETS = (("001", "①すぐに受診", False, False), ("002", "②受診勧奨
 def test_a_batch_is_recorded_and_read_back_exactly_for_a_reprint(ws):
     add_run(ws, 1, targets=TARGETS)
     template = {"body": "{氏名}様 健診の結果…", "version": 3}
-    batch_id = ws.record_notice_batch(1, "jushin", "mixed", {"window_months": 3}, template,
+    batch_id = ws.record_notice_batch(1, "jushin", {"window_months": 3}, template,
                                       letters(("002", "office", "②受診勧奨"), ("001", "home", "①すぐに受診")),
                                       date(2025, 9, 10))
     row, notices = ws.notice_batch(batch_id)
@@ -72,9 +80,9 @@ def test_a_batch_is_recorded_and_read_back_exactly_for_a_reprint(ws):
 def test_batches_list_counts_per_route_newest_first_and_by_program(ws):
     add_run(ws, 1, targets=TARGETS)
     add_run(ws, 2, program="generic", targets=(("005", "A", False, False),))
-    first = ws.record_notice_batch(1, "jushin", "mixed", {}, {},
+    first = ws.record_notice_batch(1, "jushin", {}, {},
                                    letters(("001", "home", "①"), ("002", "office", "②")), None)
-    second = ws.record_notice_batch(2, "generic", "home", {}, {}, letters(("005", "home", "A")), date(2025, 10, 1))
+    second = ws.record_notice_batch(2, "generic", {}, {}, letters(("005", "home", "A")), date(2025, 10, 1))
     listed = ws.notice_batches()
     assert listed["batch_id"].tolist() == [second, first]
     assert listed.set_index("batch_id").loc[first, ["letters", "home", "office"]].tolist() == [2, 1, 1]
@@ -86,46 +94,62 @@ def test_batches_list_counts_per_route_newest_first_and_by_program(ws):
 def test_a_run_that_is_not_approved_is_refused_and_nothing_is_written(ws, status):
     add_run(ws, 1, status=status, targets=TARGETS)
     with pytest.raises(NoticeBatchRefused, match="承認されていない"):
-        ws.record_notice_batch(1, "jushin", "home", {}, {}, letters(("001", "home", "①")), None)
+        ws.record_notice_batch(1, "jushin", {}, {}, letters(("001", "home", "①")), None)
     assert ws.notice_batches().empty
 
 
 def test_unknown_run_other_program_and_a_second_issued_batch_are_refused(ws):
     add_run(ws, 1, targets=TARGETS)
     with pytest.raises(NoticeBatchRefused, match="ありません"):
-        ws.record_notice_batch(9, "jushin", "home", {}, {}, letters(("001", "home", "①")), None)
+        ws.record_notice_batch(9, "jushin", {}, {}, letters(("001", "home", "①")), None)
     with pytest.raises(NoticeBatchRefused, match="別の事業"):
-        ws.record_notice_batch(1, "generic", "home", {}, {}, letters(("001", "home", "①")), None)
-    first = ws.record_notice_batch(1, "jushin", "home", {}, {}, letters(("001", "home", "①")), None)
+        ws.record_notice_batch(1, "generic", {}, {}, letters(("001", "home", "①")), None)
+    first = ws.record_notice_batch(1, "jushin", {}, {}, letters(("001", "home", "①")), None)
     with pytest.raises(NoticeBatchRefused, match=f"発送記録 {first}"):
-        ws.record_notice_batch(1, "jushin", "home", {}, {}, letters(("001", "home", "①")), None)
+        ws.record_notice_batch(1, "jushin", {}, {}, letters(("001", "home", "①")), None)
     ws.cancel_notice_batch(first, "宛名誤り")
-    assert ws.record_notice_batch(1, "jushin", "home", {}, {}, letters(("001", "home", "①")), None) > first
+    assert ws.record_notice_batch(1, "jushin", {}, {}, letters(("001", "home", "①")), None) > first
 
 
 @pytest.mark.parametrize("member", ["003", "004", "999"])
 def test_letters_for_excluded_held_back_or_unknown_members_are_refused(ws, member):
     add_run(ws, 1, targets=TARGETS)
     with pytest.raises(NoticeBatchRefused, match=f"1人: {member}"):
-        ws.record_notice_batch(1, "jushin", "home", {}, {}, letters(("001", "home", "①"), (member, "home", "②")),
+        ws.record_notice_batch(1, "jushin", {}, {}, letters(("001", "home", "①"), (member, "home", "②")),
                                None)
     assert ws.notice_batches().empty
 
 
-def test_route_must_match_the_letters_and_a_member_appears_once(ws):
+def test_a_batch_of_both_routes_is_mixed_and_a_member_appears_once(ws):
     add_run(ws, 1, targets=TARGETS)
-    with pytest.raises(ValueError, match="mixed"):
-        ws.record_notice_batch(1, "jushin", "home", {}, {},
-                               letters(("001", "home", "①"), ("002", "office", "②")), None)
     with pytest.raises(ValueError, match="more than one letter"):
-        ws.record_notice_batch(1, "jushin", "home", {}, {}, letters(("001", "home", "①"), ("001", "home", "①")), None)
+        ws.record_notice_batch(1, "jushin", {}, {}, letters(("001", "home", "①"), ("001", "home", "①")), None)
+    with pytest.raises(ValueError, match="route must be one of"):
+        NoticeParts().add(frame(("001", "by-hand", "①")))
     with pytest.raises(NoticeBatchRefused, match="1件もない"):
-        ws.record_notice_batch(1, "jushin", "home", {}, {}, letters(), None)
+        ws.record_notice_batch(1, "jushin", {}, {}, letters(), None)
+    batch_id = ws.record_notice_batch(1, "jushin", {}, {}, letters(("001", "home", "①"), ("002", "office", "②")),
+                                      None)
+    assert ws.notice_batch_row(batch_id)["route"] == "mixed"
+
+
+def test_letters_staged_in_parts_are_recorded_in_order_and_read_back_part_by_part(ws, tmp_path):
+    add_run(ws, 1, targets=TARGETS)
+    with NoticeParts(tmp_path) as parts:
+        parts.add(frame(("002", "home", "②")))
+        second = frame(("001", "home", "①"))
+        parts.add(second.assign(seq=[2]))
+        batch_id = ws.record_notice_batch(1, "jushin", {}, {}, parts, None)
+        assert parts.path.exists()
+    assert not parts.path.exists() and tmp_path.exists()
+    assert ws.notice_batch_row(batch_id)["letters"] == 2
+    assert ws.notice_letters(batch_id, 2, 2)["member_id"].tolist() == ["001"]
+    assert ws.notice_batch(batch_id)[1]["member_id"].tolist() == ["002", "001"]
 
 
 def test_cancel_keeps_the_batch_with_its_note_and_is_audited(ws):
     add_run(ws, 1, targets=TARGETS)
-    batch_id = ws.record_notice_batch(1, "jushin", "home", {}, {}, letters(("001", "home", "①")), date(2025, 9, 10))
+    batch_id = ws.record_notice_batch(1, "jushin", {}, {}, letters(("001", "home", "①")), date(2025, 9, 10))
     ws.cancel_notice_batch(batch_id, "文面の誤りのため再発送")
     row, notices = ws.notice_batch(batch_id)
     assert row["status"] == "cancelled" and row["note"] == "文面の誤りのため再発送"
@@ -139,7 +163,7 @@ def test_cancel_keeps_the_batch_with_its_note_and_is_audited(ws):
 
 def test_sent_date_is_set_for_every_letter_of_the_batch(ws):
     add_run(ws, 1, targets=TARGETS)
-    batch_id = ws.record_notice_batch(1, "jushin", "home", {}, {},
+    batch_id = ws.record_notice_batch(1, "jushin", {}, {},
                                       letters(("001", "home", "①"), ("002", "home", "②")), None)
     ws.set_notice_sent_date(batch_id, date(2025, 9, 12))
     _, notices = ws.notice_batch(batch_id)
@@ -149,7 +173,7 @@ def test_sent_date_is_set_for_every_letter_of_the_batch(ws):
 
 def test_batch_targets_mark_who_was_sent_beside_the_excluded_and_held_back(ws):
     add_run(ws, 1, targets=TARGETS)
-    batch_id = ws.record_notice_batch(1, "jushin", "home", {}, {},
+    batch_id = ws.record_notice_batch(1, "jushin", {}, {},
                                       letters(("001", "home", "①"), ("002", "home", "②")), None)
     targets = ws.notice_batch_targets(batch_id).set_index("member_id")
     assert targets["notified"].tolist() == [True, True, False, False]

@@ -16,8 +16,8 @@ import json
 import multiprocessing
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from dhdesk.core.letters import (ROUTES, Address, FieldsBlock, Letter, LetterTem
                                  TemplateError, build_letters, default_template, mailing_rows, order_for_route)
 from dhdesk.core.letters.build import current_members, text_or_blank
 from dhdesk.core.programs import TargetList
+from dhdesk.core.union import UnionInfo
 from dhdesk.core.progress import ProgressFn, no_progress, wrap_progress
 from dhdesk.core.wareki import format_fiscal_year, format_wareki
 from dhdesk.reports.labels_pdf import SHEETS, LabelSheet, render_labels
@@ -36,6 +37,7 @@ from dhdesk.reports.letters_pdf import WindowSpec, render_letters, unprintable, 
 from dhdesk.reports.mailing_xlsx import write_mailing
 from dhdesk.reports.xlsx_tables import write_tables
 from dhdesk.services.programs import get_program, parameter_table
+from dhdesk.store.notices import NoticeParts
 from dhdesk.store.workspace import Workspace
 
 TEMPLATE_SETTING = "letters."
@@ -148,27 +150,32 @@ def mailing_order(targets: pd.DataFrame, members: pd.DataFrame, route: str) -> t
 
 @dataclasses.dataclass(frozen=True)
 class _Prepared:
-    """What a batch prints, in mailing order."""
+    """What a batch prints, in mailing order: the targets, their roster rows and routes, and how a
+    letter is worded. Letters are built from it part by part (`letters`), never all at once."""
 
     target_list: TargetList
     targets: pd.DataFrame
     members: pd.DataFrame
-    letters: list[Letter]
     routes: dict[str, str]
+    union: UnionInfo
+    template: LetterTemplate
+    issue_date: date
+
+    def letters(self, start: int, stop: int) -> list[Letter]:
+        """The letters of targets `start`…`stop - 1` in mailing order."""
+        return build_letters(self.target_list.program, self.targets.iloc[start:stop], self.members, self.union,
+                             self.template, self.issue_date, fiscal_year=self.target_list.fiscal_year)
 
 
 def _prepare(workspace: Workspace, run_id: int, target_list: TargetList, route: str, template: LetterTemplate,
-             issue_date: date, limit: int | None = None) -> _Prepared:
+             issue_date: date) -> _Prepared:
     final = target_list.targets[~target_list.targets["excluded"] & ~target_list.targets["holdout"]]
     if final.empty:
         raise MailingRefused(f"対象者リスト {run_id} には通知を送る人がいません（除外・対照群を除いて0人）。")
     members = workspace.members(member_ids=final["member_id"].astype(str).tolist())
     order, routes = mailing_order(final, members, route)
-    order = order[:limit] if limit is not None else order
     targets = final.set_index(final["member_id"].astype(str)).loc[order].reset_index(drop=True)
-    letters = build_letters(target_list.program, targets, members, workspace.union_info(), template, issue_date,
-                            fiscal_year=target_list.fiscal_year)
-    return _Prepared(target_list, targets, members, letters, {m: routes[m] for m in order})
+    return _Prepared(target_list, targets, members, routes, workspace.union_info(), template, issue_date)
 
 
 def preview(workspace: Workspace, run_id: int, count: int = 3, template: LetterTemplate | None = None, *,
@@ -183,8 +190,8 @@ def preview(workspace: Workspace, run_id: int, count: int = 3, template: LetterT
     target_list = workspace.run(run_id)
     program = target_list.program
     prepared = _prepare(workspace, run_id, target_list, route or route_for(workspace, program),
-                        template or template_for(workspace, program), sent_date or date.today(), count)
-    letters, _ = _substituted(prepared.letters)
+                        template or template_for(workspace, program), sent_date or date.today())
+    letters, _ = _substituted(prepared.letters(0, count))
     return letters, render_letters(letters, window, show_window=True)
 
 
@@ -282,42 +289,29 @@ def generate_batch(
     target_list = workspace.run(run_id)
     program = target_list.program
     route = _checked_route(route or route_for(workspace, program))
-    template = template_for(workspace, program)
     issue_date = sent_date or date.today()
     progress(0.0, "通知文の内容を作成しています")
-    prepared = _prepare(workspace, run_id, target_list, route, template, issue_date)
-    progress(0.04, "印刷できない文字がないか確認しています")
-    letters, substituted = _substituted(prepared.letters)
-    if substituted and not glyph_fallback:
-        raise UnprintableCharacters(substituted)
-    contents = [letter_content(letter) for letter in letters]
+    prepared = _prepare(workspace, run_id, target_list, route, template_for(workspace, program), issue_date)
     params = {"fiscal_year": target_list.fiscal_year, "month": target_list.month,
               "rule_version": target_list.rule_version, "program_params": target_list.params,
               "route": route, "issue_date": issue_date.isoformat(), "window": dataclasses.asdict(window),
-              "label_sheet": dataclasses.asdict(sheet), "part_size": PART_SIZE,
-              "substituted": {member: sorted(chars) for member, chars in substituted.items()}}
+              "label_sheet": dataclasses.asdict(sheet), "part_size": PART_SIZE}
     out_dir = Path(out_dir)
     staging = out_dir / f".dhdesk-batch-{uuid.uuid4().hex[:12]}"
     staging.mkdir(parents=True)
     try:
-        staged = _write_files(staging, prepared, letters, window, sheet, wrap_progress(progress, 0.05, 0.95))
-        progress(0.96, "発送記録を保存しています")
-        notices = pd.DataFrame({
-            "member_id": [letter.member_id for letter in letters],
-            "seq": range(1, len(letters) + 1),
-            "route": [prepared.routes[letter.member_id] for letter in letters],
-            "tier": prepared.targets["tier"].map(text_or_blank).tolist(),
-            "letter_sha256": [letter_sha256(content) for content in contents],
-            "content": contents,
-        })
-        batch_route = MIXED if notices["route"].nunique() > 1 else str(notices["route"].iloc[0])
-        batch_id = workspace.record_notice_batch(run_id, program, batch_route, params, template.to_dict(), notices,
-                                                 sent_date)
+        with NoticeParts(staging) as notices:
+            staged = _write_files(staging, prepared, notices, window, sheet, glyph_fallback,
+                                  wrap_progress(progress, 0.0, 0.95))
+            params["substituted"] = {member: sorted(chars) for member, chars in staged.substituted.items()}
+            progress(0.96, "発送記録を保存しています")
+            batch_id = workspace.record_notice_batch(run_id, program, params, prepared.template.to_dict(), notices,
+                                                     sent_date)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     try:
-        files, warnings = _finish_files(workspace, out_dir, run_id, batch_id, prepared, staged, params, substituted)
+        files, warnings = _finish_files(workspace, out_dir, run_id, batch_id, prepared, staged, params)
     except BaseException:
         workspace.cancel_notice_batch(batch_id, "ファイルの書き出しに失敗したため自動で取り消しました。")
         raise
@@ -343,72 +337,120 @@ def _refuse_unready(workspace: Workspace, run_id: int) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class _Staged:
-    """The files of a batch in its staging folder, under neutral names, and the mailing list's rows."""
+    """The files of a batch in its staging folder, under neutral names, the mailing list's rows and
+    the characters printed as 〓 per member."""
 
     parts: list[Path]
     labels: Path
     listed: Path
     rows: pd.DataFrame
+    substituted: dict[str, set[str]]
 
     @property
     def folder(self) -> Path:
         return self.labels.parent
 
 
-def _write_files(staging: Path, prepared: _Prepared, letters: list[Letter], window: WindowSpec, sheet: LabelSheet,
-                 progress: ProgressFn) -> _Staged:
-    """Letters (parts), labels and the mailing list into the staging folder."""
-    parts = [staging / f"letters_part{n:02d}.pdf" for n in range(1, -(-len(letters) // PART_SIZE) + 1)]
-    write_letter_parts(letters, parts, window, wrap_progress(progress, 0.0, 0.88))
-    progress(0.88, "宛名ラベルを作成しています")
-    labels = staging / "labels.pdf"
-    labels.write_bytes(render_labels([letter.address for letter in letters], sheet))
-    progress(0.94, "発送リストを作成しています")
-    rows = mailing_rows(letters, prepared.targets, prepared.members)
-    rows.insert(rows.columns.get_loc("所属所") + 1, "送付方法",
-                pd.array([ROUTES[prepared.routes[letter.member_id]] for letter in letters], dtype="string"))
-    listed = write_mailing(rows, staging / "list.xlsx", title=_title_line(prepared.target_list))
-    progress(1.0, "印刷用のファイルができました")
-    return _Staged(parts, labels, listed, rows)
+def _write_files(staging: Path, prepared: _Prepared, notices: NoticeParts, window: WindowSpec, sheet: LabelSheet,
+                 glyph_fallback: bool, progress: ProgressFn) -> _Staged:
+    """Letters (parts), labels and the mailing list into the staging folder, each letter recorded in
+    `notices` as printed.
 
-
-def write_letter_parts(letters: Sequence[Letter], paths: Sequence[Path], window: WindowSpec | None = None,
-                       progress: ProgressFn = no_progress) -> list[Path]:
-    """The letters as PDF parts of `PART_SIZE` letters, one per path, in list order.
-
-    One part is rendered here (its progress letter by letter). More are rendered by `WORKERS` spawned
-    processes, one part at a time each, so memory does not grow with the batch; progress (and a
-    cancel) comes between parts, and on a cancel no new part starts and the running ones are waited
-    for before the caller removes the files.
+    A part of letters is built, checked for characters no font has, recorded and handed to a renderer
+    before the next is built, so memory holds a few parts whatever the batch size. Once a character
+    is found that cannot be printed (and 〓 was not chosen) nothing more is rendered, but every part
+    is still checked so the refusal names everyone to correct.
     """
-    chunks = [list(letters[i:i + PART_SIZE]) for i in range(0, len(letters), PART_SIZE)]
-    if len(chunks) != len(paths):
-        raise ValueError(f"{len(chunks)} parts of letters, {len(paths)} paths")
-    if len(chunks) == 1:
-        write_letters(chunks[0], paths[0], window, progress=progress)
-        return list(paths)
-    progress(0.0, f"通知文を作成しています（{len(letters):,}通を{len(chunks)}つのファイルに分けて）")
+    total = len(prepared.targets)
+    count = -(-total // PART_SIZE)
+    paths = [staging / f"letters_part{n:02d}.pdf" for n in range(1, count + 1)]
+    addresses: list[Address] = []
+    rows: list[pd.DataFrame] = []
+    substituted: dict[str, set[str]] = {}
+
+    def parts() -> Iterator[tuple[list[Letter], Path]]:
+        for number, start in enumerate(range(0, total, PART_SIZE)):
+            letters, missing = _substituted(prepared.letters(start, start + PART_SIZE))
+            substituted.update(missing)
+            if substituted and not glyph_fallback:
+                continue
+            contents = [letter_content(letter) for letter in letters]
+            notices.add(pd.DataFrame({
+                "member_id": [letter.member_id for letter in letters],
+                "seq": range(start + 1, start + len(letters) + 1),
+                "route": [prepared.routes[letter.member_id] for letter in letters],
+                "tier": prepared.targets["tier"].iloc[start:start + PART_SIZE].map(text_or_blank).tolist(),
+                "letter_sha256": [letter_sha256(content) for content in contents],
+                "content": contents,
+            }))
+            addresses.extend(letter.address for letter in letters)
+            rows.append(mailing_rows(letters, prepared.targets.iloc[start:start + PART_SIZE], prepared.members))
+            yield letters, paths[number]
+
+    render_parts(parts(), total, window, wrap_progress(progress, 0.0, 0.9))
+    if substituted and not glyph_fallback:
+        raise UnprintableCharacters(substituted)
+    progress(0.9, "宛名ラベルを作成しています")
+    labels = staging / "labels.pdf"
+    labels.write_bytes(render_labels(addresses, sheet))
+    progress(0.95, "発送リストを作成しています")
+    listed_rows = pd.concat(rows, ignore_index=True)
+    listed_rows.insert(listed_rows.columns.get_loc("所属所") + 1, "送付方法",
+                       pd.array([ROUTES[prepared.routes[str(m)]] for m in listed_rows["加入者番号"]], dtype="string"))
+    listed = write_mailing(listed_rows, staging / "list.xlsx", title=_title_line(prepared.target_list))
+    progress(1.0, "印刷用のファイルができました")
+    return _Staged(paths, labels, listed, listed_rows, substituted)
+
+
+def render_parts(parts: Iterable[tuple[Sequence[Letter], Path]], letters: int, window: WindowSpec | None = None,
+                 progress: ProgressFn = no_progress) -> list[Path]:
+    """Render each (letters, path) part the iterator yields, in order, as a PDF; `letters` is the total.
+
+    A single part is rendered here, its progress letter by letter. More go to `WORKERS` spawned
+    processes, at most one part each at a time: the next part is taken from the iterator (which
+    builds it) only when a worker is free, so memory does not grow with the batch. Progress (and a
+    cancel) comes between parts; on a cancel no new part starts and the running ones are waited for
+    before the caller removes the files.
+    """
+    if letters <= PART_SIZE:
+        return [write_letters(chunk, path, window, progress=progress) for chunk, path in parts]
+    count = -(-letters // PART_SIZE)
+    progress(0.0, f"通知文を作成しています（{letters:,}通を{count}つのファイルに分けて）")
+    written: list[Path] = []
+    finished = 0
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(WORKERS, len(chunks)), mp_context=context) as pool:
-        pending = {pool.submit(write_letters, chunk, path, window) for chunk, path in zip(chunks, paths, strict=True)}
+    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
+        pending: set[Future[Path]] = set()
         try:
+            for chunk, path in parts:
+                if len(pending) >= WORKERS:
+                    finished += _collect(pending, wait(pending, return_when=FIRST_COMPLETED).done, count,
+                                         letters, finished, progress)
+                pending.add(pool.submit(write_letters, chunk, path, window))
+                written.append(path)
             while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    future.result()
-                finished = len(chunks) - len(pending)
-                progress(finished / len(chunks),
-                         f"通知文を作成しています（{min(finished * PART_SIZE, len(letters)):,}/{len(letters):,}通）")
+                finished += _collect(pending, wait(pending, return_when=FIRST_COMPLETED).done, count, letters,
+                                     finished, progress)
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
-    return list(paths)
+    return written
+
+
+def _collect(pending: set[Future[Path]], done: set[Future[Path]], count: int, letters: int, finished: int,
+             progress: ProgressFn) -> int:
+    """Take finished renderings out of `pending` (raising a worker's error) and report; returns how many."""
+    for future in done:
+        future.result()
+        pending.discard(future)
+    now = finished + len(done)
+    progress(now / count, f"通知文を作成しています（{min(now * PART_SIZE, letters):,}/{letters:,}通）")
+    return len(done)
 
 
 def _finish_files(workspace: Workspace, out_dir: Path, run_id: int, batch_id: int, prepared: _Prepared,
-                  staged: _Staged, params: dict[str, Any], substituted: dict[str, set[str]]
-                  ) -> tuple[list[Path], tuple[str, ...]]:
+                  staged: _Staged, params: dict[str, Any]) -> tuple[list[Path], tuple[str, ...]]:
     """Write the 控え (it carries the batch number) and move every file to its final name."""
     stem = batch_stem(prepared.target_list.fiscal_year, prepared.target_list.program, batch_id)
     parts = staged.parts
@@ -419,12 +461,13 @@ def _finish_files(workspace: Workspace, out_dir: Path, run_id: int, batch_id: in
     problems = staged.rows["住所確認"].fillna("").ne("")
     warnings = tuple(
         [f"{member}: {'・'.join(sorted(chars))} を「{SUBSTITUTE}」に置き換えて印刷しました。"
-         for member, chars in substituted.items()]
+         for member, chars in staged.substituted.items()]
         + ([f"住所確認で問題のある宛先が{int(problems.sum())}件あります（発送リストの黄色の行）。"] if problems.any() else [])
     )
     summary = staged.folder / "summary.xlsx"
     names[summary] = f"{stem}_summary.xlsx"
-    write_tables(_summary_tables(run_id, batch_id, prepared, params, list(names.values()), staged.rows, substituted),
+    write_tables(_summary_tables(run_id, batch_id, prepared, params, list(names.values()), staged.rows,
+                                 staged.substituted),
                  summary, heading=f"{workspace.union_info().name} 発送控え（発送番号 {batch_id}）")
     clashes = [name for name in names.values() if (out_dir / name).exists()]
     if clashes:
@@ -461,7 +504,7 @@ def _summary_tables(run_id: int, batch_id: int, prepared: _Prepared, params: Map
         ("対象者リスト（実行番号）", str(run_id)),
         ("ルールの版", f"{target_list.program} {target_list.rule_version}"),
         ("送付方法", ROUTE_CHOICES[params["route"]]),
-        ("通知数", f"{len(prepared.letters):,}通"),
+        ("通知数", f"{len(prepared.targets):,}通"),
         ("通知文の日付", format_wareki(date.fromisoformat(params["issue_date"]))),
         ("作成日時", f"{datetime.now():%Y-%m-%d %H:%M}"),
         ("封筒の窓（mm）", f"左{window['left']:g}・上{window['top']:g}・幅{window['width']:g}・高さ{window['height']:g}"),
@@ -484,7 +527,7 @@ def _summary_tables(run_id: int, batch_id: int, prepared: _Prepared, params: Map
 
 
 def _summary(batch_id: int, prepared: _Prepared, files: list[Path], warnings: tuple[str, ...]) -> str:
-    lines = [f"発送番号 {batch_id}: {_title_line(prepared.target_list)} の通知 {len(prepared.letters):,}通を作成しました。",
+    lines = [f"発送番号 {batch_id}: {_title_line(prepared.target_list)} の通知 {len(prepared.targets):,}通を作成しました。",
              *(f"  {path}" for path in files), *warnings]
     return "\n".join(lines)
 
@@ -495,15 +538,48 @@ def _summary(batch_id: int, prepared: _Prepared, files: list[Path], warnings: tu
 def reprint(workspace: Workspace, batch_id: int, out_dir: Path, member_id: str | None = None) -> list[Path]:
     """Print a recorded batch (letters and labels) or one member's letter again, exactly as recorded.
 
-    The letters come from the recorded content, never from today's roster or template; each one's
-    SHA-256 is checked against the record before anything is written. Files are named
-    `<年度>_<program>_<batch_id>_reprint[_<member_id>]_…`.
+    The letters come from the recorded content, never from today's roster or template, read part by
+    part; each one's SHA-256 is checked against the record, and on a mismatch every file of the
+    reprint is removed. Files are named `<年度>_<program>_<batch_id>_reprint[_<member_id>]_…`.
     """
-    row, notices = workspace.notice_batch(batch_id)
+    row = workspace.notice_batch_row(batch_id)
+    params = row["params"]
+    window = WindowSpec(**params["window"])
+    stem = batch_stem(int(params["fiscal_year"]), str(row["program"]), batch_id) + "_reprint"
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     if member_id is not None:
+        notices = workspace.notice_batch(batch_id)[1]
         notices = notices[notices["member_id"] == member_id]
         if notices.empty:
             raise MailingRefused(f"発送記録 {batch_id} に加入者番号 {member_id} への通知はありません。")
+        return [write_letters(_recorded_letters(batch_id, notices), out_dir / f"{stem}_{member_id}_letters.pdf",
+                              window)]
+    total, size = int(row["letters"]), int(params["part_size"])
+    count = -(-total // size)
+    paths = [out_dir / (f"{stem}_letters.pdf" if count == 1 else f"{stem}_letters_part{n:02d}.pdf")
+             for n in range(1, count + 1)]
+    addresses: list[Address] = []
+
+    def parts() -> Iterator[tuple[list[Letter], Path]]:
+        for number, first in enumerate(range(1, total + 1, size)):
+            letters = _recorded_letters(batch_id, workspace.notice_letters(batch_id, first, first + size - 1))
+            addresses.extend(letter.address for letter in letters)
+            yield letters, paths[number]
+
+    labels = out_dir / f"{stem}_labels.pdf"
+    try:
+        render_parts(parts(), total, window)
+        labels.write_bytes(render_labels(addresses, LabelSheet(**params["label_sheet"])))
+    except BaseException:
+        for path in (*paths, labels):
+            path.unlink(missing_ok=True)
+        raise
+    return [*paths, labels]
+
+
+def _recorded_letters(batch_id: int, notices: pd.DataFrame) -> list[Letter]:
+    """The recorded letters, each checked against its recorded SHA-256."""
     letters = []
     for content, recorded in zip(notices["content"], notices["letter_sha256"], strict=True):
         letter = letter_from_content(content)
@@ -511,20 +587,7 @@ def reprint(workspace: Workspace, batch_id: int, out_dir: Path, member_id: str |
             raise MailingRefused(f"発送記録 {batch_id} の加入者番号 {letter.member_id} の通知が記録と一致しません。"
                                  "再印刷できません。")
         letters.append(letter)
-    params = row["params"]
-    window = WindowSpec(**params["window"])
-    stem = batch_stem(int(params["fiscal_year"]), str(row["program"]), batch_id) + "_reprint"
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if member_id is not None:
-        return [write_letters(letters, out_dir / f"{stem}_{member_id}_letters.pdf", window)]
-    count = -(-len(letters) // int(params["part_size"]))
-    parts = [out_dir / (f"{stem}_letters.pdf" if count == 1 else f"{stem}_letters_part{n:02d}.pdf")
-             for n in range(1, count + 1)]
-    write_letter_parts(letters, parts, window)
-    labels = out_dir / f"{stem}_labels.pdf"
-    labels.write_bytes(render_labels([letter.address for letter in letters], LabelSheet(**params["label_sheet"])))
-    return [*parts, labels]
+    return letters
 
 
 def cancel(workspace: Workspace, batch_id: int, note: str) -> None:

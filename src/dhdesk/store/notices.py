@@ -9,13 +9,18 @@ stays with its note and stops counting as "notified" (see `dhdesk.core.programs.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections.abc import Mapping
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as pa_dataset
+import pyarrow.parquet as pq
 
 from dhdesk.store import audit, reads
 from dhdesk.store.connection import one, scalar
@@ -25,16 +30,17 @@ from dhdesk.store.frames import to_arrow
 ROUTES = ("home", "office")
 """Per letter: 自宅直送 / 所属所経由. A batch is `mixed` when it holds both."""
 
-_NOTICE_COLUMNS: dict[str, pa.DataType] = {
-    "batch_id": pa.int64(),
+_PART_COLUMNS: dict[str, pa.DataType] = {
     "member_id": pa.string(),
     "seq": pa.int32(),
     "route": pa.string(),
     "tier": pa.string(),
     "letter_sha256": pa.string(),
-    "sent_date": pa.date32(),
     "content": pa.string(),
 }
+
+
+_STAGE = "staged_notices"
 
 
 class NoticeBatchRefused(StoreError):
@@ -48,27 +54,91 @@ class NoticeBatchNotFound(StoreError):
         super().__init__(f"発送記録 {batch_id} はこのワークスペースにありません。")
 
 
+class NoticeParts:
+    """The letters of a batch being printed, written part by part to a Parquet file in `folder`.
+
+    Printing hands each part of letters here as soon as it is built, so a batch of any size is
+    recorded without its letters ever being in memory together; `record_batch` then reads the file
+    into the send history in one transaction. Without a folder a temporary one is used and removed on
+    `close`.
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._owned = folder is None
+        self.folder = Path(tempfile.mkdtemp(prefix="dhdesk-notices-")) if folder is None else Path(folder)
+        self.path = self.folder / "notices.parquet"
+        self.count = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def add(self, notices: pd.DataFrame) -> None:
+        """Append one part: member_id, seq, route (home/office), tier, letter_sha256 and content (a
+        JSON-ready dict per letter). A malformed frame is a programming error of the caller."""
+        missing = set(_PART_COLUMNS) - set(notices.columns)
+        if missing:
+            raise ValueError(f"notices: missing columns {sorted(missing)}")
+        if not notices["route"].isin(ROUTES).all():
+            raise ValueError(f"notices: route must be one of {ROUTES}")
+        table = to_arrow(notices.assign(content=notices["content"].map(_json).astype("string")), _PART_COLUMNS,
+                         what="notices")
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+        self._writer.write_table(table)
+        self.count += len(notices)
+
+    def finish(self) -> None:
+        """Close the file so it can be read (idempotent)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def close(self) -> None:
+        """Finish, and remove the file (and the folder when it is this object's own)."""
+        self.finish()
+        if self._owned:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        else:
+            self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> NoticeParts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def record_batch(
     conn: duckdb.DuckDBPyConnection,
     run_id: int,
     program: str,
-    route: str,
     params: Mapping[str, Any],
     template: Mapping[str, Any],
-    notices: pd.DataFrame,
+    notices: NoticeParts,
     sent_date: date | None,
 ) -> int:
     """Record one batch of letters from approved run `run_id` in one transaction; returns its batch_id.
 
-    `notices` has member_id, seq, route (home/office), tier, letter_sha256 and content (a JSON-ready
-    dict per letter). Refused (nothing written): a run that is not approved or of another program, a
-    run that already has an issued batch (cancel it first: no double sending), and letters for members
-    who are not on the run's final list (excluded or held back). `route` is the batch's: home, office
-    or mixed. `sent_date` may be set later (`set_sent_date`) when the letters leave another day.
+    Refused (nothing written): a run that is not approved or of another program, a run that already
+    has an issued batch (cancel it first: no double sending), no letters, and letters for members who
+    are not on the run's final list (excluded or held back). The batch's route is its letters': home,
+    office or mixed. `sent_date` may be set later (`set_sent_date`) when the letters leave another day.
     """
     _check_run(conn, run_id, program)
-    letters = _checked_notices(notices, route)
-    _check_members(conn, run_id, letters["member_id"])
+    if notices.count == 0:
+        raise NoticeBatchRefused("通知が1件もないため、発送記録を作れません。")
+    notices.finish()
+    conn.register(_STAGE, pa_dataset.dataset(notices.path, format="parquet"))
+    try:
+        return _record(conn, run_id, program, params, template, notices.count, sent_date)
+    finally:
+        conn.unregister(_STAGE)
+
+
+def _record(conn: duckdb.DuckDBPyConnection, run_id: int, program: str, params: Mapping[str, Any],
+            template: Mapping[str, Any], count: int, sent_date: date | None) -> int:
+    """Check the staged letters and insert the batch with them (the staged file is scanned, not loaded)."""
+    _check_letters(conn, run_id)
+    routes = [row[0] for row in conn.execute(f"SELECT DISTINCT route FROM {_STAGE}").fetchall()]
+    route = "mixed" if len(routes) > 1 else routes[0]
     conn.begin()
     try:
         batch_id = scalar(conn, "SELECT nextval('notice_batch_id_seq')")
@@ -77,20 +147,10 @@ def record_batch(
             "VALUES (?, ?, ?, ?, ?, ?, ?, 'issued')",
             [batch_id, run_id, program, datetime.now(), route, _json(params), _json(template)],
         )
-        rows = letters.assign(
-            batch_id=batch_id,
-            sent_date=pd.Series(pd.NaT if sent_date is None else pd.Timestamp(sent_date),
-                                index=letters.index, dtype="datetime64[ns]"),
-            content=letters["content"].map(_json).astype("string"),
-        )
-        conn.register("stage_notices", to_arrow(rows, _NOTICE_COLUMNS, what="notices"))
-        try:
-            conn.execute(f"INSERT INTO notices ({', '.join(_NOTICE_COLUMNS)}) "
-                         f"SELECT {', '.join(_NOTICE_COLUMNS)} FROM stage_notices")
-        finally:
-            conn.unregister("stage_notices")
+        conn.execute(f"INSERT INTO notices (batch_id, sent_date, {', '.join(_PART_COLUMNS)}) "
+                     f"SELECT ?, ?, {', '.join(_PART_COLUMNS)} FROM {_STAGE}", [batch_id, sent_date])
         audit.record(conn, "notice_batch", {"batch_id": batch_id, "run_id": run_id, "program": program,
-                                            "letters": len(rows), "route": route, "sent_date": sent_date})
+                                            "letters": count, "route": route, "sent_date": sent_date})
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -117,16 +177,20 @@ def batches(conn: duckdb.DuckDBPyConnection, program: str | None = None) -> pd.D
 def batch(conn: duckdb.DuckDBPyConnection, batch_id: int) -> tuple[dict[str, Any], pd.DataFrame]:
     """A batch as printed: its row (params and template parsed) and its letters in `seq` order
     (content parsed back to dicts), for an exact reprint of the batch or of one member's letter."""
-    row = _batch_row(conn, batch_id)
-    letters = reads.fetch(
+    row = batch_row(conn, batch_id)
+    return row, letters(conn, batch_id, 1, None)
+
+
+def letters(conn: duckdb.DuckDBPyConnection, batch_id: int, first_seq: int, last_seq: int | None) -> pd.DataFrame:
+    """The letters of a batch numbered `first_seq`…`last_seq` (None: to the end), content parsed."""
+    frame = reads.fetch(
         conn,
         "SELECT member_id, seq, route, tier, letter_sha256, sent_date, content FROM notices "
-        "WHERE batch_id = ? ORDER BY seq",
-        [batch_id],
+        "WHERE batch_id = ? AND seq >= ? AND (? IS NULL OR seq <= ?) ORDER BY seq",
+        [batch_id, first_seq, last_seq, last_seq],
     )
-    letters["content"] = pd.Series([json.loads(text) for text in letters["content"]], index=letters.index,
-                                   dtype=object)
-    return row, letters
+    frame["content"] = pd.Series([json.loads(text) for text in frame["content"]], index=frame.index, dtype=object)
+    return frame
 
 
 def batch_targets(conn: duckdb.DuckDBPyConnection, batch_id: int) -> pd.DataFrame:
@@ -135,7 +199,7 @@ def batch_targets(conn: duckdb.DuckDBPyConnection, batch_id: int) -> pd.DataFram
     Columns: member_id, tier, excluded, exclusion_reason, excluded_by, holdout, notified (bool). The
     members who met the criteria but were not sent (excluded, held back) are the effect's comparison.
     """
-    run_id = int(_batch_row(conn, batch_id)["run_id"])
+    run_id = int(batch_row(conn, batch_id)["run_id"])
     return reads.fetch(
         conn,
         "SELECT t.member_id, t.tier, t.excluded, t.exclusion_reason, t.excluded_by, t.holdout, "
@@ -148,7 +212,7 @@ def batch_targets(conn: duckdb.DuckDBPyConnection, batch_id: int) -> pd.DataFram
 
 def cancel_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, note: str) -> None:
     """Mark a batch cancelled (kept with its letters and the reason); refused when already cancelled."""
-    row = _batch_row(conn, batch_id)
+    row = batch_row(conn, batch_id)
     if row["status"] == "cancelled":
         raise NoticeBatchRefused(f"発送記録 {batch_id} は既に取り消されています。")
     conn.begin()
@@ -166,7 +230,7 @@ def cancel_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, note: str) -> N
 
 def set_sent_date(conn: duckdb.DuckDBPyConnection, batch_id: int, sent_date: date) -> None:
     """Set the day every letter of an issued batch left the office (the effect window starts there)."""
-    row = _batch_row(conn, batch_id)
+    row = batch_row(conn, batch_id)
     if row["status"] == "cancelled":
         raise NoticeBatchRefused(f"発送記録 {batch_id} は取り消されているため、発送日を変更できません。")
     conn.begin()
@@ -198,35 +262,14 @@ def _check_run(conn: duckdb.DuckDBPyConnection, run_id: int, program: str) -> No
         )
 
 
-def _checked_notices(notices: pd.DataFrame, route: str) -> pd.DataFrame:
-    """The letters with typed columns; a malformed frame is a programming error of the caller."""
-    if notices.empty:
-        raise NoticeBatchRefused("通知が1件もないため、発送記録を作れません。")
-    missing = {"member_id", "seq", "route", "tier", "letter_sha256", "content"} - set(notices.columns)
-    if missing:
-        raise ValueError(f"notices: missing columns {sorted(missing)}")
-    letters = notices[["member_id", "seq", "route", "tier", "letter_sha256", "content"]].copy()
-    letters["member_id"] = letters["member_id"].astype("string")
-    letters["route"] = letters["route"].astype("string")
-    letters["tier"] = letters["tier"].astype("string")
-    letters["letter_sha256"] = letters["letter_sha256"].astype("string")
-    letters["seq"] = letters["seq"].astype("int64")
-    if letters["member_id"].duplicated().any():
-        raise ValueError("notices: a member has more than one letter in the batch")
-    if not letters["route"].isin(ROUTES).all():
-        raise ValueError(f"notices: route must be one of {ROUTES}")
-    routes = set(letters["route"])
-    expected = "mixed" if len(routes) > 1 else routes.pop()
-    if route != expected:
-        raise ValueError(f"batch route {route!r} does not match its letters ({expected!r})")
-    return letters
-
-
-def _check_members(conn: duckdb.DuckDBPyConnection, run_id: int, member_ids: pd.Series) -> None:
-    final = reads.fetch(
-        conn, "SELECT member_id FROM program_targets WHERE run_id = ? AND NOT excluded AND NOT holdout", [run_id]
-    )["member_id"]
-    strangers = sorted(set(member_ids) - set(final))
+def _check_letters(conn: duckdb.DuckDBPyConnection, run_id: int) -> None:
+    """A member has one letter per batch, and only members on the run's final list get one."""
+    twice = conn.execute(f"SELECT member_id FROM {_STAGE} GROUP BY member_id HAVING count(*) > 1").fetchall()
+    if twice:
+        raise ValueError(f"notices: a member has more than one letter in the batch ({twice[0][0]})")
+    strangers = sorted(row[0] for row in conn.execute(
+        f"SELECT member_id FROM {_STAGE} EXCEPT SELECT member_id FROM program_targets "
+        "WHERE run_id = ? AND NOT excluded AND NOT holdout", [run_id]).fetchall())
     if strangers:
         shown = "、".join(strangers[:5]) + (" ほか" if len(strangers) > 5 else "")
         raise NoticeBatchRefused(
@@ -234,8 +277,10 @@ def _check_members(conn: duckdb.DuckDBPyConnection, run_id: int, member_ids: pd.
         )
 
 
-def _batch_row(conn: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, Any]:
-    frame = reads.fetch(conn, "SELECT * FROM notice_batches WHERE batch_id = ?", [batch_id])
+def batch_row(conn: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, Any]:
+    """A batch's notice_batches row (params and template parsed) and its number of `letters`."""
+    frame = reads.fetch(conn, "SELECT b.*, (SELECT count(*) FROM notices AS n WHERE n.batch_id = b.batch_id) "
+                               "AS letters FROM notice_batches AS b WHERE b.batch_id = ?", [batch_id])
     if frame.empty:
         raise NoticeBatchNotFound(batch_id)
     row = frame.iloc[0].to_dict()

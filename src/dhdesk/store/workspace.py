@@ -348,14 +348,13 @@ class Workspace:
         self,
         run_id: int,
         program: str,
-        route: str,
         params: Mapping[str, Any],
         template: Mapping[str, Any],
-        notices: pd.DataFrame,
+        notices: store_notices.NoticeParts,
         sent_date: date | None,
     ) -> int:
         """Record the letters printed from approved run `run_id` (one transaction); returns the batch_id."""
-        return store_notices.record_batch(self._db, run_id, program, route, params, template, notices, sent_date)
+        return store_notices.record_batch(self._db, run_id, program, params, template, notices, sent_date)
 
     @_serialised
     def notice_batches(self, program: str | None = None) -> pd.DataFrame:
@@ -366,6 +365,16 @@ class Workspace:
     def notice_batch(self, batch_id: int) -> tuple[dict[str, Any], pd.DataFrame]:
         """A batch's row and its letters in list order, as printed (for exact reprints)."""
         return store_notices.batch(self._db, batch_id)
+
+    @_serialised
+    def notice_batch_row(self, batch_id: int) -> dict[str, Any]:
+        """A batch's row (params and template parsed), without its letters."""
+        return store_notices.batch_row(self._db, batch_id)
+
+    @_serialised
+    def notice_letters(self, batch_id: int, first_seq: int, last_seq: int) -> pd.DataFrame:
+        """Letters `first_seq`…`last_seq` of a batch, as printed (a reprint reads a batch part by part)."""
+        return store_notices.letters(self._db, batch_id, first_seq, last_seq)
 
     @_serialised
     def notice_batch_targets(self, batch_id: int) -> pd.DataFrame:
