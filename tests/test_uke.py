@@ -137,23 +137,24 @@ def test_dpc_receipt_is_marked_by_its_bu_record(tmp_path):
     assert issues == []
 
 
-def test_pharmacy_file_reads_receipts_and_reports_unverified_records_once(tmp_path):
+def test_pharmacy_file_reads_receipts_and_its_drugs_per_dispensing(tmp_path):
     text = """\
-YK,1,13,4,7654321,,テスト薬局,50611,00,0312345678
+YK,1,13,4,7654321,テスト薬局,50611,00,0312345678
 RE,1,4112,50604,調剤　一郎,1,3500101
 HO,06131234,１２,３４,1,300
 SH,01,1
-CZ,1,2
-IY,1,620098801
-IY,1,620098802
+CZ,1,5060401,5060402,1,14
+IY,1,620098801,1
+IY,1,620098802,2
 GO,1,300,99
 """
     frames, issues = read_uke(write(tmp_path, text))
     receipt = frames["receipts"].iloc[0]
     assert (receipt["claim_type"], receipt["facility_code"], receipt["points"]) == (5, "1347654321", 300)
-    assert frames["drug_lines"].empty
-    assert sorted(i.column for i in by_code(issues, "uke_record_skipped")) == ["CZ", "IY", "SH"]
-    assert not has_errors(issues)
+    drugs = frames["drug_lines"]
+    assert drugs["drug_code"].tolist() == ["620098801", "620098802"] and drugs["days"].tolist() == [14, 14]
+    assert drugs["quantity"].tolist() == [1.0, 2.0]
+    assert issues == []
 
 
 def test_unknown_record_type_is_reported_once(tmp_path):

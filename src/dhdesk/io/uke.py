@@ -2,8 +2,10 @@
 
 A UKE file is cp932, CRLF, unquoted CSV, one record per line whose first field is the record type.
 Field positions follow the 記録条件仕様 (医科; DPC shares them): RE 1–7, HO/KO 1–6, SY, SI, IY, IR, GO.
-For 調剤 files only what both specs share is read (YK as IR, RE, HO, KO); the 調剤 IY/CZ/SH column
-order is not verified (RULES.md §5.2), so those records are reported once and not read.
+A 調剤 file (YK first) shares RE/HO/KO/GO; its drugs come as 剤 groups: SH 処方基本 opens a 剤, each CZ
+調剤情報 is one dispensing of it (調剤月日, 調剤数量 = days or times), each IY its drug (code, 使用量 per
+day or time). Every IY is one drug line per CZ of its 剤. Positions per the 記録条件仕様（調剤用）as public
+parsers transcribe it (SSK iryokikan_in_07.pdf); YK, unlike IR, has no 予備 before its name.
 Every issue carries the field's text as the file has it (or the whole record when the record itself is
 wrong), so the clinic can find it with its own software.
 """
@@ -49,7 +51,6 @@ _SILENT_RECORDS = frozenset(
     {"SN", "JD", "MF", "CO", "TO", "SJ", "NI", "MN", "RC", "JY", "EX", "KH", "TI", "TK", "KI", "ST"}
 )
 """Known records dhdesk has no table for (資格確認, 受診日, 窓口負担, コメント, 特定器材, 症状詳記…): skipped quietly."""
-_PHARMACY_UNREAD = frozenset({"IY", "CZ", "SH"})
 _PROGRESS_EVERY = 50_000
 _DECIMAL = re.compile(r"[0-9]{1,5}(?:\.[0-9]{1,5})?")  # 使用量: 整数5桁.小数5桁
 
@@ -81,6 +82,15 @@ class _Receipt:
 
 
 @dataclass
+class _Preparation:
+    """One 剤 of a 調剤 receipt (SH, then its CZ dispensings and IY drugs), held until the next SH or RE."""
+
+    receipt_id: str
+    dispensings: list[tuple[date | None, int | None]] = field(default_factory=list)
+    drugs: list[tuple[str | None, float | None, int]] = field(default_factory=list)
+
+
+@dataclass
 class _Reader:
     """The state of one pass over a file: the current receipt and the rows collected so far."""
 
@@ -99,6 +109,7 @@ class _Reader:
     reported_types: set[str] = field(default_factory=set)
     receipt_ids: set[str] = field(default_factory=set)
     go: tuple[int, list[str]] | None = None
+    preparation: _Preparation | None = None
 
     @property
     def receipt_prefix(self) -> str:
@@ -114,10 +125,8 @@ class _Reader:
 
     def line(self, row: int, fields: list[str]) -> None:
         record = fields[0]
-        handler = _HANDLERS.get(record)
-        if self.pharmacy and record in _PHARMACY_UNREAD:
-            self._report_type_once(row, fields, f"調剤レセプトの {record} レコードは項目順が未確認のため取り込んでいません")
-        elif handler is not None:
+        handler = (_PHARMACY_HANDLERS.get(record) if self.pharmacy else None) or _HANDLERS.get(record)
+        if handler is not None:
             handler(self, row, fields)
         elif record in _DPC_RECORDS:
             if self.in_receipt(row, fields):
@@ -131,6 +140,22 @@ class _Reader:
             self.reported_types.add(record)
             self.issue(row, record, "uke_record_skipped", message + "（同じ種別の2行目以降は報告しません）",
                        Severity.WARNING, ",".join(fields))
+
+    def open_preparation(self, receipt_id: str | None) -> None:
+        """Close the current 剤 (its drug lines are then known) and start the next one, if any."""
+        current = self.preparation
+        if current is not None:
+            self.drugs.extend(_dispensed(self, current))
+        self.preparation = _Preparation(receipt_id) if receipt_id is not None else None
+
+    def preparation_of(self, row: int, fields: list[str]) -> _Preparation:
+        """The 剤 a CZ or IY belongs to; one without an SH before it in its receipt starts one, with a warning."""
+        receipt_id = self.receipts[-1].receipt_id
+        if self.preparation is None or self.preparation.receipt_id != receipt_id:
+            self.issue(row, fields[0], "uke_before_prescription",
+                       f"{fields[0]} レコードの前に処方基本レコード(SH)がありません", Severity.WARNING, ",".join(fields))
+            self.open_preparation(receipt_id)
+        return self.preparation
 
     def in_receipt(self, row: int, fields: list[str]) -> bool:
         if self.receipts:
@@ -196,15 +221,19 @@ def _service_month(text: str) -> str:
 
 
 def _facility(reader: _Reader, row: int, fields: list[str]) -> None:
-    """IR 医療機関情報 / YK 薬局情報: 都道府県 + 点数表 + 機関コード = the 10-digit code unique nationwide."""
+    """IR 医療機関情報 / YK 薬局情報: 都道府県 + 点数表 + 機関コード = the 10-digit code unique nationwide.
+
+    IR has a 予備 field before 名称 and 請求年月; YK has none, so its name and month sit one field earlier.
+    """
     if not reader.has_fields(row, fields, 7):
         return
     reader.pharmacy = fields[0] == "YK"
     reader.dental = fields[3].strip() == _DENTAL_TABLE
     reader.facility_code = fields[2].strip() + fields[3].strip() + fields[4].strip()
-    reader.facility_name = fields[6].strip() or None
+    name = 5 if reader.pharmacy else 6
+    reader.facility_name = fields[name].strip() or None
     try:
-        reader.billing_month = _service_month(fields[7].strip()) if len(fields) > 7 else None
+        reader.billing_month = _service_month(fields[name + 1].strip()) if len(fields) > name + 1 else None
     except ValueError:
         reader.billing_month = None
 
@@ -213,6 +242,7 @@ def _receipt(reader: _Reader, row: int, fields: list[str]) -> None:
     """RE レセプト共通: レセプト番号, 種別, 診療年月 (GYYMM or yyyymm), 氏名, 男女区分, 生年月日."""
     if not reader.has_fields(row, fields, 7):
         return
+    reader.open_preparation(None)
     number = fields[1].strip()
     receipt_id = f"{reader.receipt_prefix}:{number}"
     if receipt_id in reader.receipt_ids:
@@ -287,7 +317,7 @@ def _procedure(reader: _Reader, row: int, fields: list[str]) -> None:
     """SI 診療行為: 診療識別, 負担区分, コード(9桁), 数量データ, 点数, 回数."""
     if not (reader.in_receipt(row, fields) and reader.has_fields(row, fields, 7)):
         return
-    code = _code9(reader, row, fields, "診療行為コード")
+    code = _code9(reader, row, fields, 3, "診療行為コード")
     reader.procedures.append((
         reader.receipts[-1].receipt_id, code, None,
         reader.integer(row, fields, 5, "点数"), reader.integer(row, fields, 6, "回数"), row,
@@ -298,7 +328,7 @@ def _drug(reader: _Reader, row: int, fields: list[str]) -> None:
     """IY 医薬品 (医科): 診療識別, 負担区分, コード(9桁), 使用量, 点数, 回数."""
     if not (reader.in_receipt(row, fields) and reader.has_fields(row, fields, 7)):
         return
-    code = _code9(reader, row, fields, "医薬品コード")
+    code = _code9(reader, row, fields, 3, "医薬品コード")
     reader.drugs.append((
         reader.receipts[-1].receipt_id, code, None, None,
         reader.number(row, fields, 4, "使用量"), reader.integer(row, fields, 6, "回数"),
@@ -306,11 +336,51 @@ def _drug(reader: _Reader, row: int, fields: list[str]) -> None:
     ))
 
 
-def _code9(reader: _Reader, row: int, fields: list[str], label: str) -> str | None:
-    code = fields[3].strip()
+def _prescription(reader: _Reader, row: int, fields: list[str]) -> None:
+    """SH 処方基本 (調剤): 処方No, 剤形, 用法, 単位薬剤料 — dhdesk needs only that a new 剤 starts here."""
+    if reader.in_receipt(row, fields):
+        reader.open_preparation(reader.receipts[-1].receipt_id)
+
+
+def _dispensing(reader: _Reader, row: int, fields: list[str]) -> None:
+    """CZ 調剤情報 (調剤): 医師No, 処方月日, 調剤月日, 処方箋受付回, 調剤数量 (日数 or 回数), then the fees."""
+    if not (reader.in_receipt(row, fields) and reader.has_fields(row, fields, 6)):
+        return
+    reader.preparation_of(row, fields).dispensings.append(
+        (reader.day(row, fields, 3, "調剤月日"), reader.integer(row, fields, 5, "調剤数量")))
+
+
+def _pharmacy_drug(reader: _Reader, row: int, fields: list[str]) -> None:
+    """IY 医薬品 (調剤): 負担区分, コード(9桁), 使用量 (1日量・1回量, or the whole amount for 外用); no 点数."""
+    if not (reader.in_receipt(row, fields) and reader.has_fields(row, fields, 4)):
+        return
+    code = _code9(reader, row, fields, 2, "医薬品コード")
+    reader.preparation_of(row, fields).drugs.append((code, reader.number(row, fields, 3, "使用量"), row))
+
+
+def _dispensed(reader: _Reader, preparation: _Preparation) -> list[tuple]:
+    """A closed 剤's drug lines: each IY once per CZ (the 剤 was dispensed that day for that many days/times).
+
+    Points stay blank: 調剤 prices the 剤 as a whole (CZ 薬剤料), not each drug. An IY whose 剤 has no CZ
+    still counts as a drug, without days or date, and is reported.
+    """
+    dispensings = preparation.dispensings or [(None, None)]
+    if not preparation.dispensings:
+        for _, _, row in preparation.drugs:
+            reader.issue(row, "IY", "uke_no_dispensing",
+                         "この医薬品の剤に調剤情報レコード(CZ)がないため、日数と調剤日が分かりません", Severity.WARNING)
+    return [
+        (preparation.receipt_id, code, None, None, quantity, days, None, day, row)
+        for code, quantity, row in preparation.drugs
+        for day, days in dispensings
+    ]
+
+
+def _code9(reader: _Reader, row: int, fields: list[str], index: int, label: str) -> str | None:
+    code = fields[index].strip()
     if not (len(code) == 9 and code.isascii() and code.isdigit()):
         reader.issue(row, f"{fields[0]} {label}", "uke_bad_code", f"{label}「{code}」は9桁の数字ではありません",
-                     value=fields[3])
+                     value=fields[index])
     return code or None
 
 
@@ -324,6 +394,8 @@ _HANDLERS = {
     "IR": _facility, "YK": _facility, "RE": _receipt, "HO": _insurer, "KO": _public,
     "SY": _diagnosis, "SI": _procedure, "IY": _drug, "GO": _total,
 }
+_PHARMACY_HANDLERS = {"SH": _prescription, "CZ": _dispensing, "IY": _pharmacy_drug}
+"""Records a 調剤 file (YK first) lays out its own way."""
 
 
 def read_uke(path: str | Path, *, progress: ProgressFn = no_progress) -> tuple[dict[str, pd.DataFrame], list[Issue]]:
@@ -348,6 +420,7 @@ def read_uke(path: str | Path, *, progress: ProgressFn = no_progress) -> tuple[d
             progress(0.9 * index / total, f"{path.name}: {index:,} / {total:,} 行")
         if text:
             reader.line(index + 1, text.split(","))
+    reader.open_preparation(None)
     _check_totals(reader)
     progress(1.0, f"{path.name}: レセプト {len(reader.receipts):,} 件")
     return _frames(reader), reader.issues
