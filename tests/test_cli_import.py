@@ -80,3 +80,12 @@ def test_an_unknown_preset_refuses_the_file(tmp_path, capsys):
     workspace, clinic = _workspace_with_roster(tmp_path)
     assert main(["import", str(workspace), str(clinic), "--preset", "○○健診センター"]) == 1
     assert "取込プリセット「○○健診センター」がありません" in capsys.readouterr().out
+
+
+def test_the_kind_option_offers_every_kind_the_service_imports():
+    from dhdesk.cli import _parser
+    from dhdesk.services.imports import KINDS
+
+    imp = next(action for action in _parser()._subparsers._group_actions[0].choices["import"]._actions
+               if action.dest == "kind")
+    assert list(imp.choices) == list(KINDS)

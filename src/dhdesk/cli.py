@@ -56,12 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser(
         "import",
         help="届いたファイルをワークスペースに取り込む（全件取込か、取込なし）",
-        description="加入者台帳・健診結果（CSV/Excel/特定健診XML）・レセプト（CSV/レセ電）・医薬品マスターを取り込みます。"
+        description="加入者台帳・健診結果（CSV/Excel/特定健診XML）・レセプト（CSV/レセ電）・医薬品マスター・傷病名マスターを取り込みます。"
         "1件でもエラーがあればそのファイルは取り込まず、行と列つきの一覧を表示して終了コード1で終わります。",
     )
     imp.add_argument("workspace", type=Path, help="ワークスペース (*.dhdesk)")
     imp.add_argument("files", type=Path, nargs="+", help="取り込むファイル（レセプトCSVは4表を置いたフォルダ）")
-    imp.add_argument("--kind", choices=["members", "checkups", "claims", "drugs"], help="種類（省略時は内容から判定）")
+    imp.add_argument("--kind", choices=["members", "checkups", "claims", "drugs", "diseases"],
+                     help="種類（省略時は内容から判定）")
     imp.add_argument("--preset", metavar="NAME", help="列の対応づけに使う取込プリセット（省略時は見出しが一致するプリセット）")
     imp.add_argument("--valid-rows-only", action="store_true",
                      help="エラーのある行を除き、残りの行だけを取り込む（除いた行は一覧に出ます）")

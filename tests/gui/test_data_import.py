@@ -96,6 +96,9 @@ def test_template_is_saved_where_the_clerk_chose(window, tmp_path, monkeypatch):
     page.template_button.click()
     assert target.exists()
     assert "健診結果のひな形を保存しました" in page.result_label.text()
+    offered = [page.template_combo.itemText(i) for i in range(page.template_combo.count())]
+    assert "傷病名マスター" not in offered and "傷病名マスター" in [
+        page.kind_combo.itemText(i) for i in range(page.kind_combo.count())]
 
 
 def test_another_workspace_starts_with_a_clean_result(window, qtbot, demo_workspace, tmp_path):

@@ -290,6 +290,20 @@ DRUG_MASTER = Layout(
     "薬価基準と後発医薬品情報を薬価基準コードで結合した1行1品目の表。版は適用開始日で管理する。",
 )
 
+DISEASE_MASTER = Layout(
+    "disease_master",
+    "傷病名マスター",
+    (
+        F("disease_code", "傷病名コード", K.TEXT, required=True),
+        F("disease_name", "傷病名", K.TEXT, required=True),
+        F("icd10", "ICD10", K.TEXT),
+        F("icd10_2", "ICD10（2）", K.TEXT),
+        F("abolished_date", "廃止年月日", K.DATE),
+    ),
+)
+"""The 支払基金 傷病名マスター (b_ALL) as stored: read by position from the published file, never mapped by a
+clerk, so it has no template and is not in LAYOUTS."""
+
 LAYOUTS: dict[str, Layout] = {
     layout.key: layout for layout in (MEMBERS, CHECKUPS, RECEIPTS, DIAGNOSES, DRUG_LINES, PROCEDURES, DRUG_MASTER)
 }

@@ -49,6 +49,19 @@ This file is generated from `src/dhdesk/core/fields.py` (`python -m dhdesk.core.
 """
 
 
+_NATIONAL = """\
+## 国の標準形式とマスター (read as published, no mapping)
+
+| ファイル | 読むもの |
+|---|---|
+| 特定健診 XML (HL7 CDA, zip またはフォルダ, ix08 索引) | 各項目を JLAC10 コードで読み、採血時間で空腹時・随時を分けます。健診機関の保健指導レベル・メタボ判定も保存します。XSD で検証します。 |
+| レセ電 医科・DPC (IR 始まり) | RE（レセプト種別・診療年月・氏名・生年月日）、HO/KO（保険者番号・記号・番号・点数）、SY 傷病名、SI 診療行為、IY 医薬品、GO（件数・点数の照合）。 |
+| レセ電 調剤 (YK 始まり) | RE/HO/KO/GO は医科と同じ。SH 処方基本が1剤の始まり、CZ 調剤情報が1回の調剤（調剤月日・調剤数量）、IY がその剤の医薬品（医薬品コード・使用量）。医薬品の行は IY × CZ です（点数は剤単位のため空欄）。YK には IR の予備欄がありません。出典: 記録条件仕様（調剤用）の公開転記、HealthDataWorks/fhir-ig-jp-rezept-medication。 |
+| 支払基金 医薬品マスター (y_ALL.csv) | レセ電の9桁医薬品コード → 12桁の薬価基準コード。薬価基準収載品目リストと同じフォルダに置きます。 |
+| 支払基金 傷病名マスター (b_ALL*.csv) | 傷病名コード（7桁）→ 傷病名・ICD-10（2013、項目16・17）。レセ電の傷病名には ICD-10 がないため、疾病別の分析・抽出にはこのマスターが要ります。後から取り込んでも、取込済みのレセプトの空欄を補います。 |
+"""
+
+
 def _describe(field: Field) -> str:
     parts = []
     if field.note:
@@ -74,6 +87,7 @@ def render_formats_markdown() -> str:
     """The whole docs/formats.md text."""
     sections = [_INTRO]
     sections += [_layout_section(layout) for layout in LAYOUTS.values()]
+    sections.append(_NATIONAL)
     return "\n".join(sections)
 
 

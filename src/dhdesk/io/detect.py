@@ -1,4 +1,4 @@
-"""What kind of file the office received (加入者台帳・健診結果・レセプト・医薬品マスター), from its shape."""
+"""What kind of file the office received (加入者台帳・健診結果・レセプト・医薬品/傷病名マスター), from its shape."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dhdesk.core.fields import CHECKUPS, DRUG_MASTER, MEMBERS, RECEIPTS, Layout
 from dhdesk.io.columns import auto_map
+from dhdesk.io.disease_master import looks_like_disease_master
 from dhdesk.io.tabular import UnreadableFile, read_table
 from dhdesk.io.tokutei_xml import INDEX_NAME
 
@@ -20,7 +21,9 @@ MIN_SHARE_OF_REQUIRED = 0.75
 
 
 def detect_kind(path: Path) -> str | None:
-    """The import kind of `path` (members / checkups / claims / drugs), or None when it is not clear."""
+    """The import kind of `path` (members / checkups / claims / drugs / diseases), or None when it is not clear.
+
+    The 支払基金 傷病名マスター has no header row: it is known by its first line (second field "B")."""
     path = Path(path)
     if path.is_dir():
         if any(path.glob(INDEX_NAME)) or any(path.glob(f"*/{INDEX_NAME}")):
@@ -35,6 +38,8 @@ def detect_kind(path: Path) -> str | None:
         return "checkups"
     if path.stem in (RECEIPTS.label,):
         return "claims"
+    if suffix in (".csv", ".txt") and looks_like_disease_master(path):
+        return "diseases"
     try:
         headers = read_table(path).headers
     except UnreadableFile:

@@ -11,6 +11,7 @@ whole, the detail files chunk by chunk straight into the batch's one transaction
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -28,12 +29,14 @@ from dhdesk.io.canonical import (
 )
 from dhdesk.io.columns import ColumnMapping, auto_map, header_signature
 from dhdesk.io.detect import detect_kind
+from dhdesk.io.disease_master import read_disease_master
 from dhdesk.io.drug_master import read_drug_master, version_from_name
 from dhdesk.io.tabular import RawTable, UnreadableFile, read_table
 from dhdesk.io.tokutei_xml import INDEX_NAME, INSURED_COLUMNS, SOURCE_FILE, read_tokutei_archive
 from dhdesk.io.uke import PATIENT_COLUMNS, match_members, read_uke
 from dhdesk.reports.issues_xlsx import write_issues_xlsx
 from dhdesk.store.errors import StoreError
+from dhdesk.store.imports import ICD10_FILLED
 from dhdesk.store.workspace import Preset, Workspace
 
 KINDS: dict[str, str] = {
@@ -41,8 +44,11 @@ KINDS: dict[str, str] = {
     "checkups": "健診結果",
     "claims": "レセプト",
     "drugs": "医薬品マスター",
+    "diseases": "傷病名マスター",
 }
 """What a clerk can import, by key, with the label the screens and messages use."""
+TEMPLATE_KINDS = ("members", "checkups", "claims", "drugs")
+"""The kinds with a canonical template to fill in (a 傷病名マスター is only ever read as 支払基金 publishes it)."""
 
 CLAIM_LAYOUTS: tuple[Layout, ...] = (RECEIPTS, DIAGNOSES, DRUG_LINES, PROCEDURES)
 """The claims kind is four canonical tables; only レセプト is required."""
@@ -59,12 +65,13 @@ HISTORY_COLUMNS = ("取込番号", "ファイル", "種類", "行数", "取込�
 STATUS_LABELS = {"active": "取込済み", "undone": "取消済み"}
 
 __all__ = [
-    "CLAIM_LAYOUTS", "HISTORY_COLUMNS", "KINDS", "MAPPED_LAYOUTS", "STATUS_LABELS", "ImportPlan", "ImportResult",
-    "UndoResult", "detect_kind", "import_file", "import_history", "inspect_file", "kind_of", "save_issue_report",
+    "CLAIM_LAYOUTS", "HISTORY_COLUMNS", "KINDS", "MAPPED_LAYOUTS", "STATUS_LABELS", "TEMPLATE_KINDS", "ImportPlan",
+    "ImportResult", "UndoResult", "detect_kind", "import_file", "import_history", "inspect_file", "kind_of", "save_issue_report",
     "save_template", "takes_mapping", "undo_import",
 ]
 
-_STORE_KIND = {"members": "members", "checkups": "checkups", "claims": "claims", "drugs": "drug_master"}
+_STORE_KIND = {"members": "members", "checkups": "checkups", "claims": "claims", "drugs": "drug_master",
+               "diseases": "disease_master"}
 _RESTATING_CODES = frozenset({"uke.unmatched_receipts"})
 """File-level errors that only count row-level errors listed beside them (they go when those rows go)."""
 
@@ -224,9 +231,10 @@ def import_file(
     warnings = sum(i.severity is Severity.WARNING for i in issues)
     details = "、".join(part for part in (
         f"エラーのある {skipped:,} 行を除外" if skipped else "", f"警告 {warnings:,} 件" if warnings else "") if part)
+    filled = _icd10_filled(workspace, batch_id) if kind == "diseases" else ""
     return ImportResult(
         True, kind, path.name, batch_id, rows, issues,
-        f"{label} {path.name} から {rows:,} 行を取り込みました{f'（{details}）' if details else ''}。",
+        f"{label} {path.name} から {rows:,} 行を取り込みました{f'（{details}）' if details else ''}。{filled}",
         skipped, used_preset, cells,
     )
 
@@ -298,7 +306,7 @@ def _refusal(name: str, errors: int, valid_rows_only: bool) -> str:
 
 
 def save_template(kind: str, path: Path) -> list[Path]:
-    """Write the canonical template(s) of `kind`: the header row and an example, as xlsx or csv."""
+    """Write the canonical template(s) of `kind` (one of TEMPLATE_KINDS): the header row and an example."""
     path = Path(path)
     if kind == "claims":
         written = []
@@ -414,7 +422,10 @@ def _drop_rows_with_errors(
 
 
 def _read(workspace: Workspace, path: Path, kind: str) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Issue]]:
-    """An MHLW drug list: frames, the file of each table, issues."""
+    """A master (MHLW drug list, 支払基金 傷病名マスター): frames, the file of each table, issues."""
+    if kind == "diseases":
+        frame, issues = read_disease_master(path)
+        return {"disease_master": frame}, {"disease_master": path.name}, issues
     frame, issues = read_drug_master(path, _generic_info_beside(path), receipt_codes=_receipt_codes_beside(path))
     return {"drug_master": frame}, {"drug_master": path.name}, issues
 
@@ -447,12 +458,14 @@ def _read_uke(workspace: Workspace, path: Path) -> tuple[dict[str, pd.DataFrame]
     """A レセ電 file: its receipts are tied to the roster by 記号・番号・生年月日・性別; all must be found.
 
     Drug lines carry the 9-digit レセ電 医薬品コード only: the 薬価基準コード is filled from the drug master
-    loaded in the workspace (its 医薬品コード column), so 後発品 shares and 差額通知 see them.
+    loaded in the workspace (its 医薬品コード column), so 後発品 shares and 差額通知 see them. Diagnoses carry
+    the 傷病名コード only: ICD-10 comes from the 傷病名マスター, so disease-based programs see them.
     """
     frames, issues = read_uke(path)
     receipts, unmatched = match_members(frames["receipts"], workspace.members(), source=path.name)
     issues += unmatched
     frames["drug_lines"] = _with_yj_codes(frames["drug_lines"], workspace.drug_master())
+    frames["diagnoses"] = _with_icd10(frames["diagnoses"], workspace.disease_master())
     missing = int(receipts["member_id"].isna().sum())
     if missing:
         issues.append(Issue(path.name, None, None, "uke.unmatched_receipts",
@@ -472,6 +485,25 @@ def _with_yj_codes(drug_lines: pd.DataFrame, master: pd.DataFrame) -> pd.DataFra
     filled["yj_code"] = drug_lines["yj_code"].fillna(codes.map(known["yj_code"])).astype("string")
     filled["drug_name"] = drug_lines["drug_name"].fillna(codes.map(known["product_name"])).astype("string")
     return filled
+
+
+def _with_icd10(diagnoses: pd.DataFrame, master: pd.DataFrame) -> pd.DataFrame:
+    """A blank `icd10` (and 傷病名) filled from the 傷病名マスター by 傷病名コード; what the file gave is kept."""
+    if diagnoses.empty or master.empty:
+        return diagnoses
+    known = master.set_index("disease_code")
+    codes = diagnoses["disease_code"]
+    filled = diagnoses.copy()
+    filled["icd10"] = diagnoses["icd10"].fillna(codes.map(known["icd10"])).astype("string")
+    filled["disease_name"] = diagnoses["disease_name"].fillna(codes.map(known["disease_name"])).astype("string")
+    return filled
+
+
+def _icd10_filled(workspace: Workspace, batch_id: int) -> str:
+    """The sentence telling how many diagnoses already loaded got their ICD-10 from the master just imported."""
+    batch = workspace.batches().set_index("batch_id").loc[batch_id]
+    filled = int(json.loads(batch["table_counts"]).get(ICD10_FILLED, 0))
+    return f"取込済みのレセプトの傷病名 {filled:,} 件に ICD-10 を補いました。" if filled else ""
 
 
 def _is_tokutei_xml(path: Path, kind: str) -> bool:
@@ -526,8 +558,9 @@ def _import_claims(workspace: Workspace, path: Path, valid_rows_only: bool, prog
     """A folder holding レセプト.csv (and 傷病名/医薬品/診療行為.csv), or one such file, streamed into one batch.
 
     The receipts are read whole (their duplicate and member checks need them all); the detail files flow
-    chunk by chunk into the store's transaction. An error in any chunk rolls the batch back, and the files
-    not read by then are read for their issues, so the clerk still gets the whole list.
+    chunk by chunk into the store's transaction (a diagnosis without ICD-10 takes it from the 傷病名マスター).
+    An error in any chunk rolls the batch back, and the files not read by then are read for their issues,
+    so the clerk still gets the whole list.
     """
     label = KINDS["claims"]
     folder = path if path.is_dir() else path.parent
@@ -556,6 +589,9 @@ def _import_claims(workspace: Workspace, path: Path, valid_rows_only: bool, prog
         issues += stream.read_rest()
         return _refused(path.name, issues, valid_rows_only)
     frames = {"receipts": receipts.drop(columns=[SOURCE_ROW]), **{key: stream.chunks(key) for key in details}}
+    if "diagnoses" in frames:
+        master = workspace.disease_master()
+        frames["diagnoses"] = (_with_icd10(chunk, master) for chunk in frames["diagnoses"])
 
     def note() -> str | None:  # asked by the store once every chunk is in: the detail lines left out are known
         left_out = skipped + stream.dropped

@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dhdesk.core.fields import CHECKUPS, DIAGNOSES, DRUG_LINES, DRUG_MASTER, MEMBERS, PROCEDURES, RECEIPTS, Kind, Layout
+from dhdesk.core.fields import (
+    CHECKUPS, DIAGNOSES, DISEASE_MASTER, DRUG_LINES, DRUG_MASTER, MEMBERS, PROCEDURES, RECEIPTS, Kind, Layout,
+)
 from dhdesk.core.progress import ProgressFn, no_progress, wrap_progress
 from dhdesk.store import audit
 from dhdesk.store.connection import one, scalar
@@ -87,6 +89,9 @@ class KindPlan:
 
 _RECEIPT_DETAIL = (("claim_id", "r.claim_id"), ("line_no", "s._row"))
 
+ICD10_FILLED = "icd10_filled"
+"""`table_counts` entry of a disease_master batch: diagnoses whose blank ICD10 it filled."""
+
 KINDS: dict[str, KindPlan] = {
     "members": KindPlan(TablePlan("members", MEMBERS, (("member_id", "acquired_date"),))),
     "checkups": KindPlan(
@@ -137,6 +142,7 @@ KINDS: dict[str, KindPlan] = {
             checks=(("version_date IS NULL", "「適用開始日」が空欄です"),),
         )
     ),
+    "disease_master": KindPlan(TablePlan("disease_master", DISEASE_MASTER, (("disease_code",),))),
 }
 """Every kind `import_batch` accepts, by the name used in `import_batches.kind`."""
 
@@ -194,6 +200,8 @@ def run_import(
         counts |= _insert_streamed(conn, plan, streamed, frames, batch_id, wrap_progress(progress, middle, 0.95))
         replaced = _supersede(conn, plan.main, batch_id, scope)
         counts = {table.table: counts[table.table] for table in plan.tables if table.table in counts}
+        if kind == "disease_master":
+            counts[ICD10_FILLED] = _fill_icd10(conn, batch_id)
         conn.execute(
             "UPDATE import_batches SET row_count = ?, replaced_count = ?, table_counts = ? WHERE batch_id = ?",
             [counts[plan.main.table], replaced, json.dumps(counts), batch_id],
@@ -236,10 +244,14 @@ def undo(conn: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
             f"WHERE old.superseded_by = $b AND {match}",
             {"b": batch_id},
         )
+        if kind == "disease_master":
+            _unfill_icd10(conn, batch_id)
         conn.execute(f"UPDATE {main.table} SET superseded_by = NULL WHERE superseded_by = ?", [batch_id])
         removed = {}
         for plan in KINDS[kind].tables:
             removed[plan.table] = scalar(conn, f"DELETE FROM {plan.table} WHERE batch_id = ?", [batch_id])
+        if kind == "disease_master":
+            _fill_icd10(conn, None)
         conn.execute(
             "UPDATE import_batches SET status = 'undone', undone_at = ? WHERE batch_id = ?", [datetime.now(), batch_id]
         )
@@ -476,3 +488,31 @@ def _supersede(conn: duckdb.DuckDBPyConnection, main: TablePlan, batch_id: int, 
             {"b": batch_id, **scope},
         )
     return replaced
+
+
+def _fill_icd10(conn: duckdb.DuckDBPyConnection, batch_id: int | None) -> int:
+    """Fill every blank diagnoses.icd10 whose 傷病名コード the master knows; returns how many were filled.
+
+    From batch `batch_id`'s rows (a master just imported), or from the current master (None: after an undo).
+    Only blanks are written, so an ICD-10 the claim file itself carried is never changed.
+    """
+    rows = "batch_id = $b" if batch_id is not None else "superseded_by IS NULL"
+    return scalar(
+        conn,
+        f"UPDATE diagnoses AS d SET icd10 = m.icd10 "
+        f"FROM (SELECT disease_code, icd10 FROM disease_master WHERE {rows} AND icd10 IS NOT NULL) AS m "
+        f"WHERE d.icd10 IS NULL AND d.disease_code = m.disease_code",
+        {"b": batch_id} if batch_id is not None else {},
+    )
+
+
+def _unfill_icd10(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    """Blank again what master `batch_id` filled: diagnoses of claims loaded before it whose ICD10 is the one
+    this master gives their code. (Claims loaded after it took the code at their own import: undoing those
+    claims takes it away.) The caller then refills from the masters still current."""
+    conn.execute(
+        "UPDATE diagnoses AS d SET icd10 = NULL "
+        "FROM (SELECT disease_code, icd10 FROM disease_master WHERE batch_id = $b AND icd10 IS NOT NULL) AS m "
+        "WHERE d.batch_id < $b AND d.disease_code = m.disease_code AND d.icd10 = m.icd10",
+        {"b": batch_id},
+    )

@@ -173,6 +173,12 @@ def drug_master(conn: duckdb.DuckDBPyConnection, as_of: date | None) -> pd.DataF
     )
 
 
+def disease_master(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The current 傷病名マスター, one row per 傷病名コード (abolished codes too: old claims still use them)."""
+    return fetch(conn, "SELECT * EXCLUDE (batch_id, superseded_by) FROM disease_master "
+                       "WHERE superseded_by IS NULL ORDER BY disease_code")
+
+
 def counts(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:
     """What the home dashboard shows: members in force, checkups and receipts per 年度, masters, batches."""
     result: dict[str, int] = {}

@@ -516,6 +516,11 @@ class Workspace:
         return reads.drug_master(self._db, as_of)
 
     @_serialised
+    def disease_master(self) -> pd.DataFrame:
+        """The current 傷病名マスター: disease_code, disease_name, icd10, icd10_2, abolished_date."""
+        return reads.disease_master(self._db)
+
+    @_serialised
     def counts(self, as_of: date | None = None) -> dict[str, int]:
         """Dashboard counts: members_active, insured_active, dependants_active, members_total,
         checkups_fy<YYYY>, receipts_fy<YYYY>, drug_master_versions, batches_active."""

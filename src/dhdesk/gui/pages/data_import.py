@@ -182,7 +182,7 @@ class ImportPage(Page):
         browse.clicked.connect(self._browse)
         folder = QPushButton("フォルダを選ぶ…")
         folder.clicked.connect(self._browse_folder)
-        self.kind_combo = _kind_combo()
+        self.kind_combo = _kind_combo(imports.KINDS)
         self.kind_combo.activated.connect(self._kind_chosen)
         pick = QHBoxLayout()
         pick.addWidget(QLabel("ファイル"))
@@ -247,7 +247,7 @@ class ImportPage(Page):
         return panel
 
     def _templates(self) -> QGroupBox:
-        self.template_combo = _kind_combo()
+        self.template_combo = _kind_combo({k: imports.KINDS[k] for k in imports.TEMPLATE_KINDS})
         self.template_button = QPushButton("標準レイアウトのひな形を保存…")
         self.template_button.clicked.connect(self._save_template)
         templates = QGroupBox("標準レイアウトのひな形")
@@ -514,8 +514,8 @@ def _merged(before: ImportRun, again: ImportRun) -> ImportRun:
     return ImportRun(before.jobs, results, again.cancelled)
 
 
-def _kind_combo() -> QComboBox:
+def _kind_combo(kinds: dict[str, str]) -> QComboBox:
     combo = QComboBox()
-    for key, label in imports.KINDS.items():
+    for key, label in kinds.items():
         combo.addItem(label, key)
     return combo
