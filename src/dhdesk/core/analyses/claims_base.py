@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api import types as ptypes
 
 from dhdesk.core.analyses import AnalysisInputs
 from dhdesk.core.analyses import definitions as analysis_definitions
@@ -194,20 +195,35 @@ def linked(frame: pd.DataFrame, columns: list[str]) -> list[str]:
 def main_diagnoses(receipts: pd.DataFrame, diagnoses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """For each receipt that has diagnoses, its main one: the first 主傷病 row, else its first row (file order).
 
-    Returns (receipt positions, diagnosis row positions), paired. One join on the receipt key; the rest is
-    integer work.
+    Returns (receipt positions, diagnosis row positions), paired: integer work only.
     """
     key = receipt_key(receipts, diagnoses)
-    left = pd.DataFrame({"key": receipts[key].to_numpy(), "receipt_row": np.arange(len(receipts))})
-    right = pd.DataFrame({"key": diagnoses[key].to_numpy(),
-                          "not_main": diagnoses["is_main"].fillna(2).to_numpy() != 1,
-                          "diagnosis_row": np.arange(len(diagnoses))})
-    pairs = left.merge(right, on="key")
-    receipt_row, diagnosis_row = pairs["receipt_row"].to_numpy(), pairs["diagnosis_row"].to_numpy()
-    order = np.lexsort((diagnosis_row, pairs["not_main"].to_numpy(), receipt_row))
+    receipt_row = receipt_rows(receipts[key], diagnoses[key])
+    diagnosis_row = np.flatnonzero(receipt_row >= 0)
+    receipt_row = receipt_row[diagnosis_row]
+    not_main = diagnoses["is_main"].fillna(2).to_numpy()[diagnosis_row] != 1
+    order = np.lexsort((diagnosis_row, not_main, receipt_row))
     ordered = receipt_row[order]
     first = order[np.flatnonzero(np.append(True, ordered[1:] != ordered[:-1]))] if len(order) else order
     return receipt_row[first], diagnosis_row[first]
+
+
+def receipt_rows(receipt_keys: pd.Series, line_keys: pd.Series) -> np.ndarray:
+    """Position in `receipt_keys` (unique) of each line's receipt; -1 for a line whose receipt is not there.
+
+    The store's claim ids are integers from one sequence, so a table indexed by id finds every line's
+    receipt in one pass over millions of lines; text レセプト番号 (hand-built frames) are hashed once each.
+    """
+    if len(receipt_keys) and ptypes.is_integer_dtype(receipt_keys) and ptypes.is_integer_dtype(line_keys) \
+            and not receipt_keys.isna().any():
+        ids = receipt_keys.to_numpy(dtype="int64")
+        low, high = int(ids.min()), int(ids.max())
+        if high - low <= 8 * len(ids) + 1_000_000:
+            table = np.full(high - low + 2, -1, dtype="int64")  # the last slot stays -1: lines outside the range
+            table[ids - low] = np.arange(len(ids))
+            lines = line_keys.to_numpy(dtype="int64", na_value=high + 1) - low
+            return table[np.where((lines >= 0) & (lines <= high - low), lines, high - low + 1)]
+    return positions(line_keys, pd.Index(receipt_keys))
 
 
 def member_tuple(pop: pd.DataFrame, rows: np.ndarray) -> tuple[str, ...]:

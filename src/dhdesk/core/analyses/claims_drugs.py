@@ -24,6 +24,7 @@ from dhdesk.core.analyses.claims_base import (
     percent,
     positions,
     receipt_key,
+    receipt_rows,
     setting,
     year_population,
     years_present,
@@ -86,7 +87,8 @@ def polypharmacy(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable
     lines = _enrolled_lines(inputs, fiscal_year)
     key = receipt_key(inputs.receipts, lines)
     receipts = of_year(inputs.receipts, fiscal_year, [key, "facility_code"])
-    facility = lines[[key]].merge(receipts, on=key, how="left")["facility_code"]
+    rows = receipt_rows(receipts[key], lines[key])
+    facility = pd.Series(receipts["facility_code"].array.take(rows, allow_fill=True))
     ingredient = ingredient_codes(inputs.drug_master, lines["yj_code"])
     drugs = counted_drugs(lines, facility, ingredient, min_days)
     heavy = distinct_rows(heavy_months(drugs, min_drugs)["pop_row"].to_numpy(), len(pop))

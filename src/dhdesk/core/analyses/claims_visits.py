@@ -21,6 +21,7 @@ from dhdesk.core.analyses.claims_base import (
     of_year,
     percent,
     receipt_key,
+    receipt_rows,
     setting,
     year_population,
 )
@@ -69,7 +70,10 @@ def doctor_shopping(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTa
     diagnoses = of_year(inputs.diagnoses, fiscal_year,
                         linked(inputs.diagnoses, ["receipt_id", "icd10", "disease_code", "disease_name"]), OUTPATIENT)
     key = receipt_key(receipts, diagnoses)
-    pairs = diagnoses.merge(receipts[[key, "pop_row", "service_month", "facility_code"]], on=key)
+    rows = receipt_rows(receipts[key], diagnoses[key])
+    matched = np.flatnonzero(rows >= 0)
+    pairs = diagnoses.iloc[matched].reset_index(drop=True).join(
+        receipts[["pop_row", "service_month", "facility_code"]].iloc[rows[matched]].reset_index(drop=True))
     disease, disease_names = _disease_keys(pairs)
     facility = pd.factorize(pairs["facility_code"])[0]
     valid = (disease >= 0) & (facility >= 0)
