@@ -51,3 +51,21 @@ def test_a_limit_keeps_the_first_rows_of_the_ordered_read(conn):
     assert reads.receipts(conn, reads.Selection(fiscal_year=2025, limit=1), ["receipt_id"])["receipt_id"].tolist() == [
         "R1"
     ]
+
+
+def test_several_years_are_read_one_after_another_so_rows_come_in_year_order(conn):
+    frame = reads.details(conn, "drug_lines", reads.Selection(fiscal_year=(2024, 2025), ordered=False),
+                          ["yj_code", "fiscal_year"])
+    assert frame["fiscal_year"].tolist() == [2024, 2024, 2025, 2025]
+    assert sorted(frame["yj_code"].tolist()[:2]) == ["A", "B"] and sorted(frame["yj_code"].tolist()[2:]) == ["A", "C"]
+    receipts = reads.receipts(conn, reads.Selection(fiscal_year=(2025, 2024)), ["receipt_id"])
+    assert receipts["receipt_id"].tolist() == ["R1", "R3", "R2"]
+
+
+def test_integer_columns_keep_their_blanks_and_text_is_pandas_text(conn):
+    conn.execute("INSERT INTO receipts VALUES (5, 2025, 'R5', NULL, '202506', NULL, NULL, NULL)")
+    frame = reads.receipts(conn, reads.Selection(fiscal_year=2025), ["receipt_id", "member_id", "claim_type", "points"])
+    assert frame["receipt_id"].tolist() == ["R1", "R3", "R5"]
+    assert str(frame["claim_type"].dtype) == "Int8" and str(frame["points"].dtype) == "Int64"
+    assert frame["points"].isna().tolist() == [False, False, True] and frame["points"].iloc[1] == 30
+    assert frame["member_id"].dtype == "string" and frame["member_id"].isna().tolist() == [False, False, True]

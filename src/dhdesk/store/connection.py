@@ -23,6 +23,8 @@ OFFLINE_CONFIG: dict[str, object] = {
     "enable_external_access": False,
     # Bounded so pandas and Qt keep room on a 8 GB office PC; larger work spills to <file>.tmp.
     "memory_limit": "2GB",
+    # Text leaves as Arrow large_string, the layout pandas keeps text in: no cast of every string on the way.
+    "arrow_large_buffer_size": True,
     "lock_configuration": True,
 }
 

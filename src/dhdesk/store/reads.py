@@ -8,12 +8,13 @@ that programs need no join of their own.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from dhdesk.store.connection import one, scalar
 from dhdesk.store.frames import to_frame
@@ -37,11 +38,17 @@ class Selection:
     whose result does not depend on row order (the analyses: half of their reading time at 300k).
     """
 
-    fiscal_year: int | None = None
+    fiscal_year: int | tuple[int, ...] | None = None  # several: read one after another, rows in 年度 order
     months: tuple[str, str] | None = None  # ("yyyymm", "yyyymm"), both ends included
     member_ids: Sequence[str] | None = None
     limit: int | None = None
     ordered: bool = True
+
+    def each_year(self) -> list[Selection]:
+        """The selection as one read per 年度 when it names several (each read is one 年度's rows), else itself."""
+        if isinstance(self.fiscal_year, tuple):
+            return [replace(self, fiscal_year=year) for year in self.fiscal_year]
+        return [self]
 
     def where(self, prefix: str = "") -> tuple[str, list[object]]:
         where, params = [f"{prefix}superseded_by IS NULL"], []
@@ -93,11 +100,15 @@ def checkups(conn: duckdb.DuckDBPyConnection, selection: Selection) -> pd.DataFr
 
 def receipts(conn: duckdb.DuckDBPyConnection, selection: Selection, columns: Sequence[str] | None) -> pd.DataFrame:
     """Current receipts in claim_id (import) order; `columns` to read less of a big 年度."""
-    where, params = selection.where()
     available = set(table_columns(conn, "receipts")) - {"superseded_by"}
     select = ", ".join(_chosen(columns, available, default=None) or ["* EXCLUDE (superseded_by)"])
-    return _fetch_ordered(conn, f"SELECT {select}, claim_id AS _key0 FROM receipts WHERE {where}", params,
-                          ("claim_id",), selection)
+
+    def read(part: Selection) -> pa.Table:
+        where, params = part.where()
+        return _fetch_ordered(conn, f"SELECT {select}, claim_id AS _key0 FROM receipts WHERE {where}", params,
+                              ("claim_id",), part)
+
+    return to_frame(pa.concat_tables([read(part) for part in selection.each_year()]))
 
 
 def details(
@@ -106,25 +117,29 @@ def details(
     """Current lines of a detail table, in file order, with their receipt's member, month, type and 年度."""
     if table not in _DETAIL_TABLES:
         raise ValueError(f"not a receipt detail table: {table}")
-    where, params = selection.where("r.")
     own = [c for c in table_columns(conn, table) if c != "batch_id"]
     available = set(own) | set(_FROM_RECEIPT)
     chosen = _chosen(columns, available, default=[*own, *_FROM_RECEIPT])
     select = ", ".join(f"r.{c}" if c in _FROM_RECEIPT else f"d.{c}" for c in chosen)
-    return _fetch_ordered(
-        conn,
-        f"SELECT {select}, d.claim_id AS _key0, d.line_no AS _key1 FROM {table} AS d JOIN receipts AS r "
-        f"USING (claim_id) WHERE {where}",
-        params,
-        ("d.claim_id", "d.line_no"),
-        selection,
-    )
+
+    def read(part: Selection) -> pa.Table:
+        where, params = part.where("r.")
+        return _fetch_ordered(
+            conn,
+            f"SELECT {select}, d.claim_id AS _key0, d.line_no AS _key1 FROM {table} AS d JOIN receipts AS r "
+            f"USING (claim_id) WHERE {where}",
+            params,
+            ("d.claim_id", "d.line_no"),
+            part,
+        )
+
+    return to_frame(pa.concat_tables([read(part) for part in selection.each_year()]))
 
 
 def _fetch_ordered(
     conn: duckdb.DuckDBPyConnection, sql: str, params: list[object], order: Sequence[str], selection: Selection
-) -> pd.DataFrame:
-    """`sql` (whose last columns `_key0`, `_key1`… are `order`) as a typed frame in `order`, keys left out.
+) -> pa.Table:
+    """`sql` (whose last columns `_key0`, `_key1`… are `order`) as an Arrow table in `order`, keys left out.
 
     DuckDB returns claims in the order they were stored, which is already claim and line order; an
     ORDER BY would sort tens of millions of rows with their text (3× the time of the read at 300k
@@ -135,10 +150,11 @@ def _fetch_ordered(
     if selection.limit is not None:
         sql += " ORDER BY " + ", ".join(order) + selection.tail()
     table = conn.sql(sql, params=params).to_arrow_table()
-    values = [table[key].to_numpy() for key in keys]
-    if selection.ordered and not _ascending(values):
-        table = table.take(np.lexsort(values[::-1]))
-    return to_frame(table.drop_columns(keys))
+    if selection.ordered:
+        values = [table[key].to_numpy() for key in keys]
+        if not _ascending(values):
+            table = table.take(np.lexsort(values[::-1]))
+    return table.drop_columns(keys)
 
 
 def _ascending(keys: list[np.ndarray]) -> bool:

@@ -452,7 +452,7 @@ class Workspace:
     @_serialised
     def receipts(
         self,
-        fiscal_year: int | None = None,
+        fiscal_year: int | tuple[int, ...] | None = None,
         *,
         months: tuple[str, str] | None = None,
         member_ids: Sequence[str] | None = None,
@@ -460,14 +460,15 @@ class Workspace:
         limit: int | None = None,
         ordered: bool = True,
     ) -> pd.DataFrame:
-        """Current receipts by 年度, months ("yyyymm", "yyyymm") inclusive and/or members; in file order
-        unless `ordered=False` (faster, for order-independent readers)."""
+        """Current receipts by 年度 (several: read one after another, rows in 年度 order), months ("yyyymm",
+        "yyyymm") inclusive and/or members; in file order unless `ordered=False` (faster, for readers whose
+        result does not depend on the order)."""
         return reads.receipts(self._db, reads.Selection(fiscal_year, months, member_ids, limit, ordered), columns)
 
     @_serialised
     def diagnoses(
         self,
-        fiscal_year: int | None = None,
+        fiscal_year: int | tuple[int, ...] | None = None,
         *,
         months: tuple[str, str] | None = None,
         member_ids: Sequence[str] | None = None,
@@ -482,7 +483,7 @@ class Workspace:
     @_serialised
     def drug_lines(
         self,
-        fiscal_year: int | None = None,
+        fiscal_year: int | tuple[int, ...] | None = None,
         *,
         months: tuple[str, str] | None = None,
         member_ids: Sequence[str] | None = None,
