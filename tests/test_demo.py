@@ -1,10 +1,11 @@
-"""The demo's inbox: one clinic-month of 医科 claims arrives as a レセ電 file and is imported once."""
+"""The demo's inbox: one clinic-month of 医科 claims arrives as a レセ電 file, its codes resolved by the masters."""
 
 from __future__ import annotations
 
 import pytest
 
 from dhdesk.core.synthetic import generate_union
+from dhdesk.core.synthetic.reference import read_resource
 from dhdesk.io.uke import read_uke
 from dhdesk.services import demo
 from dhdesk.store.workspace import Workspace
@@ -67,3 +68,19 @@ def test_uke_drug_lines_get_their_yj_code_from_the_drug_master(built):
         lines = workspace.drug_lines()
     from_uke = lines[lines["receipt_id"].str.startswith(f"{prefix}:")]
     assert len(from_uke) and from_uke["yj_code"].notna().all() and from_uke["drug_name"].notna().all()
+
+
+def test_uke_diagnoses_get_their_icd10_from_the_disease_master_excerpt(built):
+    inbox = built.workspace_path.parent / demo.RECEIVED
+    master = inbox / demo.DISEASE_MASTER
+    uke = next((inbox / "レセプト").glob("*.UKE"))
+    assert built.files.index(master) < built.files.index(uke)  # imported before the claims
+    catalogue = read_resource("diseases.csv")
+    coded = catalogue[catalogue["disease_code"] != ""].set_index("disease_code")["icd10"]
+    prefix = read_uke(uke)[0]["receipts"]["receipt_id"].iloc[0].rsplit(":", 1)[0]
+    with Workspace.open(built.workspace_path) as workspace:
+        diagnoses = workspace.diagnoses()
+        assert set(workspace.disease_master()["disease_code"]) == set(coded.index)
+    from_uke = diagnoses[diagnoses["receipt_id"].str.startswith(f"{prefix}:")]
+    with_code = from_uke[from_uke["disease_code"].isin(coded.index)]
+    assert len(with_code) and (with_code["icd10"] == with_code["disease_code"].map(coded)).all()

@@ -13,6 +13,8 @@ from dhdesk.core.fields import (
 from dhdesk.core.issues import Severity
 from dhdesk.io.canonical import SOURCE_ROW, read_canonical
 from dhdesk.io.columns import auto_map
+from dhdesk.io.detect import detect_kind
+from dhdesk.io.disease_master import read_disease_master
 from dhdesk.io.drug_master import VERSION_DATE, read_drug_master
 from dhdesk.io.office_files import (
     CLAIM_FILES,
@@ -24,6 +26,7 @@ from dhdesk.io.office_files import (
     write_clinic_a_xlsx,
     write_clinic_b_csv,
     write_clinic_files,
+    write_disease_master,
     write_drug_lists,
     write_roster_csv,
 )
@@ -193,6 +196,28 @@ def test_drug_lists_read_back_as_the_same_master(tmp_path):
         expected = master[master[VERSION_DATE] == pd.Timestamp(version)].reset_index(drop=True)
         assert_same(expected, frame, DRUG_MASTER)
         assert (frame[VERSION_DATE] == pd.Timestamp(version)).all()
+
+
+def test_disease_master_is_a_b_all_file_the_reader_reads_back(tmp_path):
+    diseases = pd.DataFrame({
+        "disease_code": pd.array(["8833421", "", pd.NA, "2500013", "8833421", "4659007"], dtype="string"),
+        "disease_name": pd.array(["高血圧症", "2型糖尿病", "脂質異常症", "糖尿病", "高血圧症", "𠮷性上気道炎"],
+                                 dtype="string"),
+        "icd10": pd.array(["I10", "E11.9", "E78.5", "E14.9", "I10", "J06.9"], dtype="string"),
+    })
+    path = write_disease_master(diseases, tmp_path / "傷病名マスター" / "b_ALL_demo.csv")
+    lines = path.read_bytes().decode("cp932").split("\r\n")
+    assert lines[-1] == "" and len(lines) == 4  # one row per code, none for the uncoded
+    items = lines[1].split(",")
+    assert len(items) == 46 and all(item.startswith('"') and item.endswith('"') for item in items)
+    assert [items[i] for i in (1, 2, 4, 5, 15, 23)] == ['"B"', '"2500013"', '"3"', '"糖尿病"', '"E149"', '"99999999"']
+    assert detect_kind(path) == "diseases"
+    frame, issues = read_disease_master(path)
+    assert issues == []
+    assert frame["disease_code"].tolist() == ["8833421", "2500013", "4659007"]
+    assert frame["icd10"].tolist() == ["I10", "E14.9", "J06.9"]
+    assert frame["disease_name"].tolist() == ["高血圧症", "糖尿病", "〓性上気道炎"]  # cp932 lacks 𠮷
+    assert frame["abolished_date"].isna().all()
 
 
 def test_canonical_csv_of_a_frame_without_some_columns_leaves_them_blank(tmp_path):

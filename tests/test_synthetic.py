@@ -8,12 +8,16 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from dhdesk.core.fields import CHECKUPS, DIAGNOSES, DRUG_LINES, MEMBERS, PROCEDURES, RECEIPTS, Kind, Layout
 from dhdesk.core.progress import Cancelled
 from dhdesk.core.synthetic import UNION_INFO, SyntheticUnion, generate_union
 from dhdesk.core.synthetic.catalogue import load_catalogue
-from dhdesk.core.synthetic.reference import read_resource
+from dhdesk.core.synthetic.people import generate_population
+from dhdesk.core.synthetic.period import Window
+from dhdesk.core.synthetic.reference import load_reference, read_resource
 from dhdesk.core.synthetic.sampling import categorical, normal_cdf
 
 FRAMES = {"members": MEMBERS, "checkups": CHECKUPS, "receipts": RECEIPTS, "diagnoses": DIAGNOSES,
@@ -177,6 +181,16 @@ def test_qualification_history_has_leavers_entrants_continuations_and_deaths() -
     assert (voluntary.set_index("member_id")["acquired_date"] == joined.loc[voluntary["member_id"]]).all()
     assert (m["no_mail"] == 1).sum() > 0 and m["no_mail"].notna().all()
     assert m["address2"].isna().sum() > 0 and m["address2"].notna().sum() > 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), size=st.integers(1, 3000))
+@example(seed=110, size=2000)  # a child born after its 組合員 went 任意継続 once got 取得 2024-08-08, 喪失 2024-04-01
+@example(seed=262, size=2000)
+def test_no_roster_row_loses_the_qualification_before_acquiring_it(seed: int, size: int) -> None:
+    m = generate_population(size, Window((2023, 2024, 2025)), load_reference(), np.random.default_rng(seed)).members
+    assert not (m["lost_date"] < m["acquired_date"]).any()
+    assert not (m["acquired_date"] < m["birth_date"]).any()
 
 
 def test_some_members_die_with_the_day_before_losing_the_qualification() -> None:

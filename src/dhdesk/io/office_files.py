@@ -1,4 +1,4 @@
-"""Files as an office receives them (受領ファイル): roster CSV, two clinics' result files, vendor claims CSV.
+"""Files as an office receives them (受領ファイル): roster CSV, two clinics' result files, vendor claims CSV, masters.
 
 The demo writes typed frames out the way real senders do, so the importers are exercised on realistic
 input: a membership system's cp932 CSV with its own headers and 和暦 dates, clinic A's Excel with title rows
@@ -11,6 +11,7 @@ substituted cell, and `read_canonical` warns again when it meets 〓 on the way 
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from pathlib import Path
 
@@ -218,6 +219,37 @@ def _write_ssk_drug_codes(drug_master: pd.DataFrame, folder: Path) -> Path | Non
     table[31] = rows["yj_code"].astype(str).to_numpy()
     path = folder / "y_ALL.csv"
     table.to_csv(path, header=False, index=False, encoding="cp932", lineterminator="\r\n")
+    return path
+
+
+DISEASE_MASTER_COLUMNS = 46
+"""Items of a row of the 支払基金 基本マスター 傷病名 (b) file (see dhdesk.io.disease_master)."""
+_LISTED_SINCE = "20020601"
+_NOT_ABOLISHED = "99999999"
+
+
+def write_disease_master(diseases: pd.DataFrame, path: str | Path) -> Path:
+    """`diseases` (disease_code, disease_name, icd10 as "E11.9") as a 支払基金 傷病名マスター b_ALL file.
+
+    What the office downloads to give レセ電 diagnoses their ICD-10: headerless cp932, CRLF, all 46 items
+    quoted, マスター種別 B, the 7-digit code (item 3), 基本名称 and 省略名称 (items 6 and 8, with their
+    lengths), ICD-10-1 (2013) written without the dot ("E119", item 16), 収載年月日 and 廃止年月日 (items 22,
+    24; 99999999 = in use). One row per code; rows without a code (blank or NA) are not in a master and are
+    left out. The demo writes an excerpt built from its synthetic catalogue this way, not the real master.
+    """
+    codes = diseases["disease_code"].astype("string").str.strip()
+    rows = diseases[(codes.fillna("") != "").to_numpy()].assign(disease_code=codes).drop_duplicates("disease_code")
+    names = substitute_for_cp932(rows["disease_name"].fillna("").astype(str))[0].to_numpy(dtype=object)
+    lengths = [str(len(name)) for name in names]
+    table = pd.DataFrame("", index=range(len(rows)), columns=range(DISEASE_MASTER_COLUMNS))
+    table[0], table[1] = "0", "B"
+    table[2] = rows["disease_code"].astype(str).to_numpy()
+    table[4], table[5], table[6], table[7] = lengths, names, lengths, names
+    table[15] = rows["icd10"].fillna("").astype(str).str.replace(".", "", regex=False).to_numpy()
+    table[21], table[23] = _LISTED_SINCE, _NOT_ABOLISHED
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, header=False, index=False, encoding="cp932", lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     return path
 
 

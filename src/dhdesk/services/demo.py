@@ -14,6 +14,7 @@ import pandas as pd
 
 from dhdesk.core.progress import Cancelled, ProgressFn, no_progress, wrap_progress
 from dhdesk.core.synthetic import SyntheticUnion, generate_union
+from dhdesk.core.synthetic.reference import load_reference
 from dhdesk.io import office_files, tokutei_xml_writer, uke_writer
 from dhdesk.io.tokutei_xml import INSURED_COLUMNS
 from dhdesk.services import imports, stratification
@@ -22,6 +23,8 @@ from dhdesk.store.workspace import Workspace
 WORKSPACE_NAME = "demo.dhdesk"
 RECEIVED = "受信ファイル"
 OUTPUTS = "出力"
+DISEASE_MASTER = "傷病名マスター/b_ALL_demo.csv"
+"""Where the inbox holds the 傷病名マスター excerpt (see `_write_disease_master`)."""
 DEMO_SETTING = "demo"
 PUBLIC_PAYER = "21230008"
 """公費負担者番号 of the demo's 自立支援医療(精神通院): 法別21, 愛知23, 実施機関000, 検証番号8 (fictitious)."""
@@ -108,7 +111,8 @@ def write_received_files(
     union: SyntheticUnion, folder: Path, progress: ProgressFn = no_progress
 ) -> list[tuple[str, Path]]:
     """The office's inbox: roster, each clinic's files per 年度 (one as a 特定健診 XML archive), the MHLW
-    drug list, and claims (the vendor CSV, and one clinic-month as a レセ電 file instead)."""
+    drug list, a 傷病名マスター excerpt, and claims (the vendor CSV, and one clinic-month as a レセ電 file
+    instead); listed in the order they are imported."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -122,8 +126,10 @@ def write_received_files(
     files += [("checkups", path) for path in clinic_files]
     if in_xml.any():
         files.append(("checkups", _write_xml_archive(union, union.checkups[in_xml], folder / "健診結果")))
-    progress(0.5, "医薬品マスターを書き出しています")  # before the claims: a レセ電 import takes 薬価基準コード from it
+    # The masters come before the claims: a レセ電 import takes 薬価基準コード and ICD-10 from them.
+    progress(0.5, "医薬品マスターと傷病名マスターを書き出しています")
     files += [("drugs", path) for path in office_files.write_drug_lists(union.drug_master, folder / "医薬品マスター")]
+    files.append(("diseases", _write_disease_master(folder / DISEASE_MASTER)))
     progress(0.6, "レセプトを書き出しています")
     claims = folder / "レセプト"
     receipts = _with_institution_codes(union.receipts, _prefecture(union.union_info.insurer_number))
@@ -134,6 +140,13 @@ def write_received_files(
     if in_uke.any():
         files.append(("claims", _write_uke(union, receipts[in_uke], claims)))
     return files
+
+
+def _write_disease_master(path: Path) -> Path:
+    """An excerpt of the 傷病名マスター built from the synthetic catalogue (resources/synthetic/diseases.csv), not
+    the real 支払基金 master: one row per 傷病名コード the union's claims carry, so the レセ電 file's diagnoses,
+    which hold only that code, get their ICD-10 as an office's do once it has loaded the master."""
+    return office_files.write_disease_master(load_reference().diseases, path)
 
 
 def _delivered_as_xml(checkups: pd.DataFrame) -> pd.Series:

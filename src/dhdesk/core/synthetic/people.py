@@ -229,11 +229,14 @@ def generate_population(size: int, window: Window, reference: Reference, rng: np
     end = np.where(dep, np.minimum(own_lost, head_end), end)
     died = np.where(dep, own_died & (own_lost <= head_end), died)
     voluntary_from = np.where(dep & (voluntary_from[head_of] < end), voluntary_from[head_of], voluntary_from)
+    # A 被扶養者 joins while the 組合員 is regularly insured: one who would arrive only after the 組合員 left
+    # or went 任意継続 (a late birth or marriage) joins before that instead, so no roster row ends before it starts.
+    regular_end = np.minimum(voluntary_from, end)
     start = people.start.copy()
-    late = dep & (start >= end)
+    late = dep & (start >= regular_end)
     birth = np.where(late & (people.role == CHILD), birth - _years(3.0), birth)
-    start = np.where(late, np.maximum(start[head_of], np.minimum(birth, end - 1)), start)
-    start = np.where(dep & (start >= end), start[head_of], start)
+    start = np.where(late, np.maximum(start[head_of], np.minimum(birth, regular_end - 1)), start)
+    start = np.where(dep & (start >= regular_end), start[head_of], start)
 
     return _assemble(people, birth, start, end, died, voluntary_from, head_of, window, reference, rng)
 
