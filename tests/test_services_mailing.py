@@ -355,10 +355,24 @@ def test_unprintable_names_in_several_parts_are_all_named_and_nothing_is_kept(wo
          ("00000009", "𠮷田　花子", 2, None, "491-0067", "愛知県一宮市三ツ井8"),
          ("00000010", "𠮷川　愛子", 2, None, "491-0068", "愛知県一宮市九品町9")])})
     run_id = approved_run(workspace, ["00000001", "00000009", "00000008", "00000010"])
+    rendered = []
+    monkeypatch.setattr(mailing, "write_letters", lambda *args, **kwargs: rendered.append(args))
     with pytest.raises(mailing.UnprintableCharacters) as refused:
         mailing.generate_batch(workspace, run_id, tmp_path / "out", route="home")
+    assert rendered == []  # the roster told before any part was rendered
     assert refused.value.members == {"00000009": {"𠮷"}, "00000010": {"𠮷"}}
     assert list((tmp_path / "out").iterdir()) == [] and workspace.notice_batches().empty
+
+
+def test_an_unprintable_name_in_a_past_membership_row_does_not_stop_the_batch(workspace, tmp_path):
+    rows = roster([("00000009", "𠮷田　花子", 2, None, "491-0066", "愛知県一宮市三丹町7"),
+                   ("00000009", "吉田　花子", 2, None, "491-0066", "愛知県一宮市三丹町7")])
+    rows["acquired_date"] = pd.to_datetime(["1990-04-01", "2000-04-01"]).astype(rows["acquired_date"].dtype)
+    rows["lost_date"] = pd.to_datetime(["2000-03-31", None]).astype("datetime64[ns]")
+    workspace.import_batch("members", "members2.csv", "m2", {"members": rows})
+    run_id = approved_run(workspace, ["00000001", "00000009"])
+    result = mailing.generate_batch(workspace, run_id, tmp_path / "out")
+    assert result.warnings == () and "吉田　花子　様" in pages(result.files[0])[1]
 
 
 def test_letter_content_survives_storage_with_the_same_hash(workspace):

@@ -32,6 +32,7 @@ from dhdesk.core.programs import TargetList
 from dhdesk.core.union import UnionInfo
 from dhdesk.core.progress import ProgressFn, no_progress, wrap_progress
 from dhdesk.core.wareki import format_fiscal_year, format_wareki
+from dhdesk.reports.glyphs import uncovered
 from dhdesk.reports.labels_pdf import SHEETS, LabelSheet, render_labels
 from dhdesk.reports.letters_pdf import WindowSpec, render_letters, unprintable, write_letters
 from dhdesk.reports.mailing_xlsx import write_mailing
@@ -359,8 +360,10 @@ def _write_files(staging: Path, prepared: _Prepared, notices: NoticeParts, windo
     A part of letters is built, checked for characters no font has, recorded and handed to a renderer
     before the next is built, so memory holds a few parts whatever the batch size. Once a character
     is found that cannot be printed (and 〓 was not chosen) nothing more is rendered, but every part
-    is still checked so the refusal names everyone to correct.
+    is still checked so the refusal names everyone to correct. Names and addresses, where such
+    characters come from, are looked at first: when one cannot be printed, nothing is rendered at all.
     """
+    refusing = not glyph_fallback and bool(uncovered(_roster_texts(prepared)))
     total = len(prepared.targets)
     count = -(-total // PART_SIZE)
     paths = [staging / f"letters_part{n:02d}.pdf" for n in range(1, count + 1)]
@@ -372,7 +375,7 @@ def _write_files(staging: Path, prepared: _Prepared, notices: NoticeParts, windo
         for number, start in enumerate(range(0, total, PART_SIZE)):
             letters, missing = _substituted(prepared.letters(start, start + PART_SIZE))
             substituted.update(missing)
-            if substituted and not glyph_fallback:
+            if refusing or (substituted and not glyph_fallback):
                 continue
             contents = [letter_content(letter) for letter in letters]
             notices.add(pd.DataFrame({
@@ -400,6 +403,13 @@ def _write_files(staging: Path, prepared: _Prepared, notices: NoticeParts, windo
     listed = write_mailing(listed_rows, staging / "list.xlsx", title=_title_line(prepared.target_list))
     progress(1.0, "印刷用のファイルができました")
     return _Staged(paths, labels, listed, listed_rows, substituted)
+
+
+def _roster_texts(prepared: _Prepared) -> set[str]:
+    """The distinct names and addresses the batch's letters print (each member's current row, as
+    `build_letters` takes it): a character no font has here is one the letters have too."""
+    roster = current_members(prepared.members)[["name", "address1", "address2"]]
+    return {text for column in roster.columns for text in roster[column].dropna().unique()}
 
 
 def render_parts(parts: Iterable[tuple[Sequence[Letter], Path]], letters: int, window: WindowSpec | None = None,
