@@ -5,9 +5,8 @@ The first run generates the files with core.synthetic and the io.office_files wr
 300k-member union: the 加入者台帳 cp932 CSV, clinic A's xlsx of 100k checkups, and two claims folders of
 about 1 M and 10 M lines) into DIR and keeps them for later runs. Each import then runs in its own child
 process into a fresh workspace, so its peak resident size is its own (ru_maxrss); the 1 M- and 10 M-line
-claims need the roster in the workspace first, which is imported untimed. The roster is imported with
-"valid rows only" (the generated roster has a row the checks refuse); the others all or nothing. Results go to
-bench/results/imports.json.
+claims need the roster in the workspace first, which is imported untimed. Every import is all or nothing.
+Results go to bench/results/imports.json.
 """
 
 from __future__ import annotations
@@ -73,10 +72,10 @@ def measure(case: str, data: Path) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         workspace = Workspace.create(Path(folder) / "bench.dhdesk", UNION_INFO)
         if kind == "claims":
-            import_file(workspace, data / "roster.csv", "members", valid_rows_only=True)
+            import_file(workspace, data / "roster.csv", "members")
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         start = time.perf_counter()
-        result = import_file(workspace, data / name, kind, fiscal_year=2024, valid_rows_only=kind == "members")
+        result = import_file(workspace, data / name, kind, fiscal_year=2024)
         seconds = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         workspace.close()
