@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dhdesk.io.detect import detect_kind
 from dhdesk.io.disease_master import looks_like_disease_master, normalise_icd10, read_disease_master
@@ -88,3 +90,21 @@ def test_the_headerless_b_file_is_detected_by_its_first_line(tmp_path):
     y_file = write_b(tmp_path / "y_ALL20240601.csv", b_row("8833421", "薬", master_type="Y"))
     assert looks_like_disease_master(b_file) and detect_kind(b_file) == "diseases"
     assert not looks_like_disease_master(y_file) and detect_kind(y_file) != "diseases"
+
+
+field_text = st.text(alphabet=st.sampled_from(list("0123456789ABEIZ.-/ 高血圧症\"")), max_size=9)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(field_text, field_text, field_text, field_text, st.integers(1, 46)), max_size=6))
+def test_any_malformed_master_gives_issues_never_a_crash(tmp_path, rows):
+    cut = [",".join(b_row(code, name, icd10, "", abolished).split(",")[:fields])
+           for code, name, icd10, abolished, fields in rows]  # a row cut short after `fields` items
+    path = write_b(tmp_path / "b_ALL.csv", b_row("8833421", "高血圧症", "I10"), *cut)
+    frame, issues = read_disease_master(path)
+    assert all(issue.row is not None and issue.message for issue in issues)
+    good = frame.loc[frame["disease_code"].str.fullmatch(r"\d{7}").fillna(False)
+                     & ~frame["disease_code"].duplicated(keep="first")]
+    bad_rows = {issue.row for issue in issues}
+    assert set(frame["source_row"]) - bad_rows <= set(good["source_row"])
+    assert frame["icd10"].dropna().str.fullmatch(r"[A-Z]\d{2}(\.[0-9A-Z]{1,2})?").all()
