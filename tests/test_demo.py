@@ -24,17 +24,40 @@ def uke_receipts(path):
     return [(re_[1], int(ho[5])) for re_, ho in zip(lines, lines[1:], strict=False) if re_[0] == "RE"]
 
 
-def test_the_inbox_holds_one_uke_file_beside_the_vendor_csv(built):
+def medical_uke(built):
+    return next((built.workspace_path.parent / demo.RECEIVED / "レセプト").glob("医科_*.UKE"))
+
+
+def test_the_inbox_holds_a_medical_and_a_pharmacy_uke_file_beside_the_vendor_csv(built):
     folder = built.workspace_path.parent / demo.RECEIVED / "レセプト"
     ukes = sorted(folder.glob("*.UKE"))
-    assert len(ukes) == 1 and ukes[0] in built.files
+    assert [path.name[:3] for path in ukes] == ["医科_", "調剤_"] and all(path in built.files for path in ukes)
     assert (folder / "レセプト.csv").exists()
-    assert uke_receipts(ukes[0])
+    assert all(uke_receipts(path) for path in ukes)
+    assert ukes[1].read_bytes().decode("cp932").startswith("YK,")
+
+
+def test_pharmacy_uke_drug_lines_arrive_per_dispensing_as_the_vendor_csv_would_have_them(built):
+    union = generate_union(members=MEMBERS, seed=SEED)
+    uke = next((built.workspace_path.parent / demo.RECEIVED / "レセプト").glob("調剤_*.UKE"))
+    prefix = read_uke(uke)[0]["receipts"]["receipt_id"].iloc[0].rsplit(":", 1)[0]
+    with Workspace.open(built.workspace_path) as workspace:
+        lines = workspace.drug_lines()
+        pharmacy = workspace.receipts(columns=["receipt_id", "facility_code"]).set_index("receipt_id")
+    from_uke = lines[lines["receipt_id"].str.startswith(f"{prefix}:")]
+    assert len(from_uke) and (from_uke["claim_type"] == 5).all() and from_uke["yj_code"].notna().all()
+    key = ["member_id", "dispensed_date", "drug_code", "quantity", "days"]
+    facility = pharmacy.loc[from_uke["receipt_id"].iloc[0], "facility_code"]
+    receipts = union.receipts[(union.receipts["claim_type"] == 5) & (union.receipts["facility_code"] == facility[3:])
+                              & (union.receipts["service_month"] == from_uke["service_month"].iloc[0])]
+    sent = union.drug_lines[union.drug_lines["receipt_id"].isin(receipts["receipt_id"])]
+    sent = sent.assign(member_id=sent["receipt_id"].map(receipts.set_index("receipt_id")["member_id"]))
+    assert sorted(from_uke[key].astype(str).to_numpy().tolist()) == sorted(sent[key].astype(str).to_numpy().tolist())
 
 
 def test_every_receipt_is_in_the_workspace_once(built):
     union = generate_union(members=MEMBERS, seed=SEED)
-    uke = next((built.workspace_path.parent / demo.RECEIVED / "レセプト").glob("*.UKE"))
+    uke = medical_uke(built)
     written = uke_receipts(uke)
     with Workspace.open(built.workspace_path) as workspace:
         receipts = workspace.receipts()
@@ -62,7 +85,7 @@ def test_facility_codes_are_the_ten_digit_codes_the_uke_reader_gives(built):
 
 
 def test_uke_drug_lines_get_their_yj_code_from_the_drug_master(built):
-    uke = next((built.workspace_path.parent / demo.RECEIVED / "レセプト").glob("*.UKE"))
+    uke = medical_uke(built)
     prefix = read_uke(uke)[0]["receipts"]["receipt_id"].iloc[0].rsplit(":", 1)[0]
     with Workspace.open(built.workspace_path) as workspace:
         lines = workspace.drug_lines()
@@ -73,7 +96,7 @@ def test_uke_drug_lines_get_their_yj_code_from_the_drug_master(built):
 def test_uke_diagnoses_get_their_icd10_from_the_disease_master_excerpt(built):
     inbox = built.workspace_path.parent / demo.RECEIVED
     master = inbox / demo.DISEASE_MASTER
-    uke = next((inbox / "レセプト").glob("*.UKE"))
+    uke = medical_uke(built)
     assert built.files.index(master) < built.files.index(uke)  # imported before the claims
     catalogue = read_resource("diseases.csv")
     coded = catalogue[catalogue["disease_code"] != ""].set_index("disease_code")["icd10"]

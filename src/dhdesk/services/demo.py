@@ -10,6 +10,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from dhdesk.core.progress import Cancelled, ProgressFn, no_progress, wrap_progress
@@ -30,8 +31,8 @@ PUBLIC_PAYER = "21230008"
 """公費負担者番号 of the demo's 自立支援医療(精神通院): 法別21, 愛知23, 実施機関000, 検証番号8 (fictitious)."""
 _POINT_TABLES = {4: "3", 5: "4"}
 """点数表 of the 医療機関コード by claim_type: 歯科 3, 調剤 4; 医科 and DPC are 1."""
-_UKE_CLAIMS = (1, 2)
-"""医科入院・医科入院外: what a 医科 レセ電 file holds (DPC has its own records)."""
+_UKE_FILES = ((1, 2), (5,))
+"""The レセ電 files of the inbox: one 医科 (入院・入院外; DPC has its own records) and one 調剤 clinic-month."""
 
 
 class DemoError(RuntimeError):
@@ -133,12 +134,11 @@ def write_received_files(
     progress(0.6, "レセプトを書き出しています")
     claims = folder / "レセプト"
     receipts = _with_institution_codes(union.receipts, _prefecture(union.union_info.insurer_number))
-    in_uke = _delivered_as_uke(receipts, union.members, union.drug_lines)
-    by_vendor = receipts[~in_uke]
+    in_uke = [_delivered_as_uke(receipts, union.members, union.drug_lines, kinds) for kinds in _UKE_FILES]
+    by_vendor = receipts[~np.logical_or.reduce(in_uke)]
     office_files.write_claims_csv(by_vendor, *_lines_of(union, by_vendor), claims)
     files.append(("claims", claims))
-    if in_uke.any():
-        files.append(("claims", _write_uke(union, receipts[in_uke], claims)))
+    files += [("claims", _write_uke(union, receipts[chosen], claims)) for chosen in in_uke if chosen.any()]
     return files
 
 
@@ -178,8 +178,10 @@ def _with_institution_codes(receipts: pd.DataFrame, prefecture: str) -> pd.DataF
     return receipts.assign(facility_code=prefecture + table + receipts["facility_code"])
 
 
-def _delivered_as_uke(receipts: pd.DataFrame, members: pd.DataFrame, drug_lines: pd.DataFrame) -> pd.Series:
-    """One clinic-month of 医科 receipts arrives as a レセ電 file instead of in the vendor CSV.
+def _delivered_as_uke(receipts: pd.DataFrame, members: pd.DataFrame, drug_lines: pd.DataFrame,
+                      claim_types: tuple[int, ...]) -> pd.Series:
+    """One clinic-month (or pharmacy-month) of `claim_types` receipts arrives as a レセ電 file instead of in
+    the vendor CSV.
 
     Only a clinic-month whose every patient the roster tells apart by 記号・番号・生年月日・性別 (what the
     UKE import matches on) qualifies; among those a 院内処方 one (IY records) first, then the earliest month
@@ -188,8 +190,8 @@ def _delivered_as_uke(receipts: pd.DataFrame, members: pd.DataFrame, drug_lines:
     keys = ["kigo", "bango", "birth_date", "sex"]
     roster = members.drop_duplicates("member_id", keep="last").dropna(subset=keys)
     sharing = roster.groupby(keys)["member_id"].transform("size")
-    medical = (receipts["claim_type"].isin(_UKE_CLAIMS) & receipts["facility_code"].notna()).fillna(False)
-    groups = receipts[medical].assign(
+    kind = (receipts["claim_type"].isin(claim_types) & receipts["facility_code"].notna()).fillna(False)
+    groups = receipts[kind].assign(
         known=receipts["member_id"].isin(roster.loc[sharing == 1, "member_id"]),
         drugs=receipts["receipt_id"].isin(drug_lines["receipt_id"]),
     ).groupby(["facility_code", "service_month"]).agg(
@@ -200,7 +202,7 @@ def _delivered_as_uke(receipts: pd.DataFrame, members: pd.DataFrame, drug_lines:
     if groups.empty:
         return pd.Series(False, index=receipts.index)
     chosen = groups.iloc[0]
-    return medical & (receipts["facility_code"] == chosen["facility_code"]).fillna(False) & (
+    return kind & (receipts["facility_code"] == chosen["facility_code"]).fillna(False) & (
         receipts["service_month"] == chosen["service_month"]).fillna(False)
 
 
@@ -213,9 +215,11 @@ def _lines_of(union: SyntheticUnion, receipts: pd.DataFrame) -> tuple[pd.DataFra
 
 
 def _write_uke(union: SyntheticUnion, receipts: pd.DataFrame, folder: Path) -> Path:
-    """The clinic's レセ電 file, named by month and 医療機関コード so each month's file keeps its own receipt ids."""
+    """The clinic's (or pharmacy's) レセ電 file, named by kind, month and 医療機関コード (each month's file keeps its
+    own receipt ids)."""
     first = receipts.iloc[0]
-    path = folder / f"RECEIPTC_{first['service_month']}_{first['facility_code']}.UKE"
+    kind = "調剤" if first["claim_type"] == 5 else "医科"
+    path = folder / f"{kind}_{first['service_month']}_{first['facility_code']}.UKE"
     uke_writer.write_uke(path, receipts, *_lines_of(union, receipts), union.members,
                          insurer_number=union.union_info.insurer_number, public_payer=PUBLIC_PAYER)
     return path
