@@ -112,8 +112,8 @@ def write_received_files(
     union: SyntheticUnion, folder: Path, progress: ProgressFn = no_progress
 ) -> list[tuple[str, Path]]:
     """The office's inbox: roster, each clinic's files per 年度 (one as a 特定健診 XML archive), the MHLW
-    drug list, a 傷病名マスター excerpt, and claims (the vendor CSV, and one clinic-month as a レセ電 file
-    instead); listed in the order they are imported."""
+    drug list, a 傷病名マスター excerpt, and claims (the vendor CSV, and one 医科 clinic-month and one 調剤
+    pharmacy-month as レセ電 files instead); listed in the order they are imported."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
