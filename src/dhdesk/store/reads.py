@@ -37,7 +37,7 @@ class Selection:
     whose result does not depend on row order (the analyses: half of their reading time at 300k).
     """
 
-    fiscal_year: int | tuple[int, ...] | None = None  # several: read one after another, rows in 年度 order
+    fiscal_year: int | tuple[int, ...] | None = None  # several: one read per 年度, in 年度 order (limit per read)
     months: tuple[str, str] | None = None  # ("yyyymm", "yyyymm"), both ends included
     member_ids: Sequence[str] | None = None
     limit: int | None = None
