@@ -11,6 +11,7 @@ import pytest
 
 from dhdesk.core.union import UnionInfo
 from dhdesk.store.errors import WorkspaceLocked
+from dhdesk.store import schema
 from dhdesk.store.workspace import Workspace
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -67,7 +68,7 @@ def test_second_open_in_the_same_process_is_refused_too(path):
         # The refused attempt must not have touched the file: on POSIX that would drop the OS lock.
         assert open_in_another_process(path).returncode == 3
     with Workspace.open(path) as again:
-        assert again.schema_version == 1
+        assert again.schema_version == len(schema.bundled_migrations())
 
 
 def test_backup_keeps_the_file_claimed_in_this_process(path):

@@ -15,6 +15,7 @@ from dhdesk.store.imports import MANAGED_COLUMNS
 from dhdesk.store.workspace import Workspace
 
 UNION = UnionInfo("テスト共済組合", "31130001")
+LATEST = len(schema.bundled_migrations())
 SQL_TYPE = {Kind.TEXT: "VARCHAR", Kind.DATE: "DATE", Kind.NUMBER: "DOUBLE", Kind.INTEGER: "BIGINT",
             Kind.SEX: "SMALLINT", Kind.ANSWER: "SMALLINT"}
 STORE_ONLY = {"drug_master": {"version_date"}}
@@ -56,7 +57,7 @@ def test_schema_has_room_for_programs_notices_and_presets(v1):
     tables = {name for (name,) in v1.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert {"meta", "union_info", "settings", "import_batches", "program_runs", "program_targets",
             "notice_batches", "notices", "audit_log", "mapping_presets"} <= tables
-    assert v1.execute("SELECT schema_version FROM meta").fetchall() == [(1,)]
+    assert v1.execute("SELECT schema_version FROM meta").fetchall() == [(LATEST,)]
 
 
 def test_choice_codes_are_checked_by_the_schema(v1):
@@ -70,7 +71,7 @@ def test_choice_codes_are_checked_by_the_schema(v1):
 
 
 def write_migrations(folder, *extra):
-    """The bundled v1 plus `extra` (file name, SQL) steps in `folder`."""
+    """The bundled migrations plus `extra` (file name, SQL) steps in `folder`."""
     folder.mkdir()
     for step in schema.bundled_migrations():
         (folder / f"{step.version:04d}_{step.name}.sql").write_text(step.sql, encoding="utf-8")
@@ -87,17 +88,17 @@ def test_pending_migration_is_backed_up_then_applied(tmp_path):
     path = tmp_path / "union.dhdesk"
     Workspace.create(path, UNION).close()
     steps = write_migrations(
-        tmp_path / "m", ("0002_guidance.sql", "CREATE TABLE guidance (member_id VARCHAR NOT NULL);")
+        tmp_path / "m", (f"{LATEST + 1:04d}_guidance.sql", "CREATE TABLE guidance (member_id VARCHAR NOT NULL);")
     )
     with Workspace.open(path, migrations=steps) as ws:
-        assert ws.schema_version == 2
+        assert ws.schema_version == LATEST + 1
         backups = ws.backups()
-        assert [b.reason for b in backups] == ["before-migration-v2"]
+        assert [b.reason for b in backups] == [f"before-migration-v{LATEST + 1}"]
         assert ws.audit_log(limit=1)["action"].tolist() == ["migrate"]
     with Workspace.open(backups[0].path) as before:
-        assert before.schema_version == 1
+        assert before.schema_version == LATEST
     with Workspace.open(path, migrations=steps) as again:
-        assert again.schema_version == 2 and len(again.backups()) == 1
+        assert again.schema_version == LATEST + 1 and len(again.backups()) == 1
 
 
 def test_failing_migration_leaves_the_file_untouched(tmp_path):
@@ -105,7 +106,7 @@ def test_failing_migration_leaves_the_file_untouched(tmp_path):
     Workspace.create(path, UNION).close()
     original = sha256(path)
     broken = write_migrations(
-        tmp_path / "m", ("0002_broken.sql", "CREATE TABLE half_done (x INTEGER);\nSELECT * FROM no_such_table;")
+        tmp_path / "m", (f"{LATEST + 1:04d}_broken.sql", "CREATE TABLE half_done (x INTEGER);\nSELECT * FROM no_such_table;")
     )
     with pytest.raises(MigrationFailed) as raised:
         Workspace.open(path, migrations=broken)
@@ -113,19 +114,19 @@ def test_failing_migration_leaves_the_file_untouched(tmp_path):
     assert sha256(path) == original
     assert sha256(raised.value.backup) == original
     with Workspace.open(path) as ws:
-        assert ws.schema_version == 1
+        assert ws.schema_version == LATEST
         tables = ws.audit_log()["action"].tolist()
         assert "migrate" not in tables
 
 
 def test_a_newer_workspace_is_refused_not_downgraded(tmp_path):
     path = tmp_path / "union.dhdesk"
-    steps = write_migrations(tmp_path / "m", ("0002_later.sql", "CREATE TABLE later (x INTEGER);"))
+    steps = write_migrations(tmp_path / "m", (f"{LATEST + 1:04d}_later.sql", "CREATE TABLE later (x INTEGER);"))
     Workspace.create(path, UNION, migrations=steps).close()
     before = sha256(path)
     with pytest.raises(WorkspaceTooNew) as raised:
         Workspace.open(path)
-    assert "dhdeskを更新してから" in raised.value.message and raised.value.version == 2
+    assert "dhdeskを更新してから" in raised.value.message and raised.value.version == LATEST + 1
     assert sha256(path) == before
 
 
@@ -137,3 +138,20 @@ def test_migration_numbers_must_not_have_gaps(tmp_path):
     (folder / "notes.txt").write_text("ignored", encoding="utf-8")
     with pytest.raises(ValueError, match="without gaps"):
         schema.load_migrations(folder)
+
+
+def test_a_version_1_workspace_gains_the_disease_master_and_keeps_its_imports(tmp_path):
+    path = tmp_path / "union.dhdesk"
+    first = schema.bundled_migrations()[:1]
+    with Workspace.create(path, UNION, migrations=first) as old:
+        old._db.execute("INSERT INTO import_batches VALUES (1, 'members', '台帳.csv', 'x', now(), 3, 0, '{}', "
+                        "'active', NULL, NULL, NULL)")
+    with Workspace.open(path) as ws:
+        assert ws.schema_version == 2 and [b.reason for b in ws.backups()] == ["before-migration-v2"]
+        assert ws.batches()["source_name"].tolist() == ["台帳.csv"]
+        ws._db.execute("INSERT INTO import_batches VALUES (2, 'disease_master', 'b_ALL.csv', 'y', now(), 0, 0, "
+                       "'{}', 'active', NULL, NULL, NULL)")
+        assert ws.disease_master().empty
+        with pytest.raises(duckdb.ConstraintException):
+            ws._db.execute("INSERT INTO import_batches VALUES (3, 'bogus', 'z', 'z', now(), 0, 0, '{}', 'active', "
+                           "NULL, NULL, NULL)")

@@ -17,6 +17,7 @@ from dhdesk.store.errors import (
     WorkspaceExists,
     WorkspaceNotFound,
 )
+from dhdesk.store import schema
 from dhdesk.store.workspace import Workspace
 
 UNION = UnionInfo("テスト共済組合", "31130001", UnionType.MUTUAL_AID, "100-0001", "東京都千代田区千代田1-1", "03-0000-0000")
@@ -68,7 +69,7 @@ def test_create_then_reopen_keeps_union_and_settings(tmp_path):
     path = tmp_path / "union.dhdesk"
     with Workspace.create(path, UNION) as ws:
         ws.set_setting("letters.jushin", {"title": "受診のおすすめ", "months": [4, 10]})
-        assert ws.schema_version == 1
+        assert ws.schema_version == len(schema.bundled_migrations())
     with Workspace.open(path) as ws:
         assert ws.union_info() == UNION
         assert ws.get_setting("letters.jushin") == {"title": "受診のおすすめ", "months": [4, 10]}

@@ -44,7 +44,7 @@ CREATE TABLE mapping_presets (
 CREATE SEQUENCE batch_id_seq START 1;
 CREATE TABLE import_batches (
     batch_id           BIGINT PRIMARY KEY,
-    kind               VARCHAR NOT NULL CHECK (kind IN ('members', 'checkups', 'claims', 'drug_master', 'disease_master')),
+    kind               VARCHAR NOT NULL CHECK (kind IN ('members', 'checkups', 'claims', 'drug_master')),
     source_name        VARCHAR NOT NULL,
     source_sha256      VARCHAR NOT NULL,
     imported_at        TIMESTAMP NOT NULL,
@@ -225,17 +225,6 @@ CREATE TABLE drug_master (
     price              DOUBLE NOT NULL,           -- 薬価
     generic_info       VARCHAR,                   -- 後発医薬品情報
     transition_until   DATE,                      -- 経過措置期限
-    batch_id           BIGINT NOT NULL,
-    superseded_by      BIGINT
-);
-
--- 傷病名マスター (支払基金 b_ALL): レセ電 傷病名コード → ICD-10 (2013); natural key disease_code.
-CREATE TABLE disease_master (
-    disease_code       VARCHAR NOT NULL,          -- 傷病名コード
-    disease_name       VARCHAR NOT NULL,          -- 傷病名
-    icd10              VARCHAR,                   -- ICD10 (ICD-10-1 2013, dotted: E11.9)
-    icd10_2            VARCHAR,                   -- ICD10 2 (ICD-10-2 2013)
-    abolished_date     DATE,                      -- 廃止年月日
     batch_id           BIGINT NOT NULL,
     superseded_by      BIGINT
 );
