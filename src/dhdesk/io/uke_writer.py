@@ -84,10 +84,10 @@ def write_uke(
     text = _Text()
     widths = _PHARMACY_WIDTH if pharmacy else _WIDTH
     if pharmacy:
-        body = [_pharmacy_header(receipts, facility, month, billing_month, text),
+        body = [_header(receipts, facility, month, billing_month, text, pharmacy=True),
                 *_preparation_records(drug_lines, ids, burden, diagnoses, procedures)]
     else:
-        body = [_header(receipts, facility, month, billing_month, text),
+        body = [_header(receipts, facility, month, billing_month, text, pharmacy=False),
                 _diagnosis_records(diagnoses, ids, text),
                 _line_records("SI", procedures, "procedure_code", "times", None, ids, burden),
                 _line_records("IY", drug_lines, "drug_code", "days", "quantity", ids, burden)]
@@ -166,26 +166,17 @@ def _patients(receipts: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     return found.reset_index(drop=True)
 
 
-def _header(receipts: pd.DataFrame, facility: str, month: str, billing_month: str | None,
-            text: _Text) -> pd.DataFrame:
-    """IR 医療機関情報: 支払基金, 都道府県, 点数表, 医療機関コード, 名称, 請求年月 (the month after, unless given)."""
+def _header(receipts: pd.DataFrame, facility: str, month: str, billing_month: str | None, text: _Text,
+            pharmacy: bool) -> pd.DataFrame:
+    """IR 医療機関情報 / YK 薬局情報: 支払基金, 都道府県, 点数表, 機関コード, 名称, 請求年月 (the month after, unless
+    given). YK has no 予備 field before 名称, so its 名称 and 請求年月 come one field earlier than IR's."""
     billed = billing_month or (pd.Period(f"{month[:4]}-{month[4:]}", "M") + 1).strftime("%Y%m")
     name = receipts["facility_name"].dropna().head(1).reset_index(drop=True).reindex(pd.RangeIndex(1))
-    return _keyed("IR", np.array([-1]), _record("IR", {
-        1: SSK, 2: facility[:2], 3: facility[2], 4: facility[3:], 6: text.kanji("IR", "医療機関名称", name),
-        7: _gyymm(billed), 8: "00",
-    }, pd.RangeIndex(1)))
-
-
-def _pharmacy_header(receipts: pd.DataFrame, facility: str, month: str, billing_month: str | None,
-                     text: _Text) -> pd.DataFrame:
-    """YK 薬局情報: as IR but without its 予備 field, so 名称 and 請求年月 come one field earlier."""
-    billed = billing_month or (pd.Period(f"{month[:4]}-{month[4:]}", "M") + 1).strftime("%Y%m")
-    name = receipts["facility_name"].dropna().head(1).reset_index(drop=True).reindex(pd.RangeIndex(1))
-    return _keyed("YK", np.array([-1]), _record("YK", {
-        1: SSK, 2: facility[:2], 3: facility[2], 4: facility[3:], 5: text.kanji("YK", "薬局名称", name),
-        6: _gyymm(billed), 7: "00",
-    }, pd.RangeIndex(1), _PHARMACY_WIDTH["YK"]))
+    record, label, at = ("YK", "薬局名称", 5) if pharmacy else ("IR", "医療機関名称", 6)
+    return _keyed(record, np.array([-1]), _record(record, {
+        1: SSK, 2: facility[:2], 3: facility[2], 4: facility[3:], at: text.kanji(record, label, name),
+        at + 1: _gyymm(billed), at + 2: "00",
+    }, pd.RangeIndex(1), (_PHARMACY_WIDTH if pharmacy else _WIDTH)[record]))
 
 
 def _receipt_records(receipts: pd.DataFrame, patients: pd.DataFrame, month: str, text: _Text, width: int,
