@@ -57,6 +57,14 @@ def roster_order(members: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Inde
     return np.lexsort((acquired, codes)), codes, ids
 
 
+def latest_rows(rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Of `rows` (資格期間 rows in `roster_order`), each member's last one: their latest 資格期間. A row
+    without 加入者番号 (code -1) belongs to nobody and is left out."""
+    member = codes[rows]
+    latest = rows[np.append(member[1:] != member[:-1], True)] if len(rows) else rows
+    return latest[codes[latest] >= 0]
+
+
 def _population(members: pd.DataFrame, roster: tuple[np.ndarray, np.ndarray, pd.Index], fiscal_year: int,
                 insured_label: str, held_on: date | None) -> pd.DataFrame:
     start, end = pd.Timestamp(fiscal_year, 4, 1), pd.Timestamp(fiscal_year + 1, 3, 31)
@@ -66,10 +74,7 @@ def _population(members: pd.DataFrame, roster: tuple[np.ndarray, np.ndarray, pd.
         day = pd.Timestamp(held_on)
         inside |= (acquired.isna() | (acquired <= day)) & (lost.isna() | (lost > day))
     order, codes, ids = roster
-    chosen = order[inside.to_numpy(dtype=bool)[order]]
-    member = codes[chosen]
-    latest = chosen[np.append(member[1:] != member[:-1], True)] if len(chosen) else chosen  # each member's last
-    latest = latest[codes[latest] >= 0]  # a row without 加入者番号 belongs to nobody
+    latest = latest_rows(order[inside.to_numpy(dtype=bool)[order]], codes)
     index = pd.Index(ids.take(codes[latest]), name="member_id")
     rows = members.iloc[latest][["relation", "birth_date"]].set_axis(index)
     birth = rows["birth_date"]
@@ -84,11 +89,15 @@ def _population(members: pd.DataFrame, roster: tuple[np.ndarray, np.ndarray, pd.
     }, index=rows.index)
 
 
+def shared_roster_order(inputs: AnalysisInputs) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """`roster_order` of the inputs' 加入者, computed once per run (read-only)."""
+    return inputs.shared(("roster_order",), lambda: roster_order(inputs.members))
+
+
 def year_population(inputs: AnalysisInputs, fiscal_year: int) -> pd.DataFrame:
     """`population` of the inputs' 加入者 for the year, computed once per run (read-only)."""
     return inputs.shared(("population", fiscal_year), lambda: _population(
-        inputs.members, inputs.shared(("roster_order",), lambda: roster_order(inputs.members)), fiscal_year,
-        inputs.insured_label, None))
+        inputs.members, shared_roster_order(inputs), fiscal_year, inputs.insured_label, None))
 
 
 def year_receipts(inputs: AnalysisInputs, fiscal_year: int) -> tuple[pd.DataFrame, str]:

@@ -16,8 +16,10 @@ from dhdesk.core.analyses.claims_base import (
     TOTAL_LABEL,
     age_band_labels,
     band_names,
+    latest_rows,
     per_person,
     setting,
+    shared_roster_order,
     year_population,
     year_receipts,
     years_present,
@@ -37,11 +39,10 @@ def membership(inputs: AnalysisInputs, fiscal_year: int) -> list[AnalysisTable]:
 def people_with_sex(inputs: AnalysisInputs, fiscal_year: int) -> pd.DataFrame:
     """claims_base.population plus `sex` (1 男 / 2 女, from the member's latest 資格期間 row)."""
     pop = year_population(inputs, fiscal_year)
-    latest = (inputs.members[["member_id", "sex", "acquired_date"]]
-              .sort_values("acquired_date", kind="stable", na_position="first")
-              .drop_duplicates("member_id", keep="last")
-              .set_index("member_id")["sex"])
-    return pop.assign(sex=latest.reindex(pop.index).astype("Int8"))
+    order, codes, ids = shared_roster_order(inputs)
+    latest = latest_rows(order, codes)
+    sex = inputs.members["sex"].astype("Int8").take(latest).set_axis(ids.take(codes[latest]))
+    return pop.assign(sex=sex.reindex(pop.index))
 
 
 def _pyramid(inputs: AnalysisInputs, fiscal_year: int) -> AnalysisTable:
