@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -115,3 +117,15 @@ def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> 
     """The integer in the first column of the first row (0 when there is no row or it is NULL)."""
     row = one(conn, sql, params)
     return int(row[0]) if row and row[0] is not None else 0
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction: committed when the block ends, rolled back (and the error raised) when it fails."""
+    conn.begin()
+    try:
+        yield
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise

@@ -34,7 +34,7 @@ from dhdesk.core.fields import (
 )
 from dhdesk.core.progress import ProgressFn, no_progress, wrap_progress
 from dhdesk.store import audit
-from dhdesk.store.connection import one, scalar
+from dhdesk.store.connection import one, scalar, transaction
 from dhdesk.store.errors import AlreadyImported, BatchNotFound, ImportRejected
 from dhdesk.store.frames import arrow_type, to_arrow
 from dhdesk.store.schema import table_columns
@@ -234,8 +234,7 @@ def undo(conn: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
     main = KINDS[kind].main
     key = main.natural_key
     match = " AND ".join(f"old.{c} IS NOT DISTINCT FROM new.{c}" for c in key)
-    conn.begin()
-    try:
+    with transaction(conn):
         restored = scalar(conn, f"SELECT count(*) FROM {main.table} WHERE superseded_by = ?", [batch_id])
         # A replaced row now points at whatever replaced this batch's row (NULL = current again).
         conn.execute(
@@ -256,10 +255,6 @@ def undo(conn: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
             "UPDATE import_batches SET status = 'undone', undone_at = ? WHERE batch_id = ?", [datetime.now(), batch_id]
         )
         audit.record(conn, "undo", {"batch_id": batch_id, "kind": kind, "removed": removed, "restored": restored})
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
     return {"restored": restored, **removed}
 
 

@@ -23,7 +23,7 @@ import pyarrow.dataset as pa_dataset
 import pyarrow.parquet as pq
 
 from dhdesk.store import audit, reads
-from dhdesk.store.connection import one, scalar
+from dhdesk.store.connection import one, scalar, transaction
 from dhdesk.store.errors import StoreError
 from dhdesk.store.frames import to_arrow
 
@@ -139,8 +139,7 @@ def _record(conn: duckdb.DuckDBPyConnection, run_id: int, program: str, params: 
     _check_letters(conn, run_id)
     routes = [row[0] for row in conn.execute(f"SELECT DISTINCT route FROM {_STAGE}").fetchall()]
     route = "mixed" if len(routes) > 1 else routes[0]
-    conn.begin()
-    try:
+    with transaction(conn):
         batch_id = scalar(conn, "SELECT nextval('notice_batch_id_seq')")
         conn.execute(
             "INSERT INTO notice_batches (batch_id, run_id, program, created_at, route, params, template, status) "
@@ -151,10 +150,6 @@ def _record(conn: duckdb.DuckDBPyConnection, run_id: int, program: str, params: 
                      f"SELECT ?, ?, {', '.join(_PART_COLUMNS)} FROM {_STAGE}", [batch_id, sent_date])
         audit.record(conn, "notice_batch", {"batch_id": batch_id, "run_id": run_id, "program": program,
                                             "letters": count, "route": route, "sent_date": sent_date})
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
     return batch_id
 
 
@@ -215,17 +210,12 @@ def cancel_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, note: str) -> N
     row = batch_row(conn, batch_id)
     if row["status"] == "cancelled":
         raise NoticeBatchRefused(f"発送記録 {batch_id} は既に取り消されています。")
-    conn.begin()
-    try:
+    with transaction(conn):
         conn.execute(
             "UPDATE notice_batches SET status = 'cancelled', cancelled_at = ?, note = ? WHERE batch_id = ?",
             [datetime.now(), note, batch_id],
         )
         audit.record(conn, "notice_batch_cancelled", {"batch_id": batch_id, "note": note})
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
 
 
 def set_sent_date(conn: duckdb.DuckDBPyConnection, batch_id: int, sent_date: date) -> None:
@@ -233,14 +223,9 @@ def set_sent_date(conn: duckdb.DuckDBPyConnection, batch_id: int, sent_date: dat
     row = batch_row(conn, batch_id)
     if row["status"] == "cancelled":
         raise NoticeBatchRefused(f"発送記録 {batch_id} は取り消されているため、発送日を変更できません。")
-    conn.begin()
-    try:
+    with transaction(conn):
         conn.execute("UPDATE notices SET sent_date = ? WHERE batch_id = ?", [sent_date, batch_id])
         audit.record(conn, "notice_sent_date", {"batch_id": batch_id, "sent_date": sent_date})
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
 
 
 def _check_run(conn: duckdb.DuckDBPyConnection, run_id: int, program: str) -> None:

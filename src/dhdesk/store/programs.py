@@ -14,8 +14,6 @@ clerk's re-inclusion can show what it overrode).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -27,7 +25,7 @@ from dhdesk.core.fields import DRUG_MASTER
 from dhdesk.core.programs import TargetList
 from dhdesk.core.programs.exclusions import BY_CLERK, BY_RULE, review_funnel
 from dhdesk.store import audit
-from dhdesk.store.connection import one, scalar
+from dhdesk.store.connection import one, scalar, transaction
 from dhdesk.store.errors import StoreError
 from dhdesk.store.frames import arrow_type, to_arrow
 from dhdesk.store.reads import fetch
@@ -56,22 +54,11 @@ class RunNotDraft(StoreError):
         super().__init__(f"抽出結果（実行番号 {run_id}）は{state}のため変更できません。")
 
 
-@contextmanager
-def _transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    conn.begin()
-    try:
-        yield
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-
-
 def save_run(conn: duckdb.DuckDBPyConnection, target_list: TargetList) -> int:
     """Store `target_list` as a new draft run; returns its run_id."""
     conn.register("stage_targets", _targets_table(conn, target_list.targets))
     try:
-        with _transaction(conn):
+        with transaction(conn):
             run_id = scalar(conn, "SELECT nextval('run_id_seq')")
             conn.execute(
                 "INSERT INTO program_runs (run_id, program, fiscal_year, period_month, rule_id, rule_version, params, "
@@ -159,7 +146,7 @@ def set_exclusion(conn: duckdb.DuckDBPyConnection, run_id: int, member_id: str, 
     Re-including a member the rules excluded is the clerk overriding the rule: they are then in the
     list with `excluded_by='clerk'` and a reason saying which automatic exclusion was lifted.
     """
-    with _transaction(conn):
+    with transaction(conn):
         _require_draft(conn, run_id)
         row = one(conn, "SELECT json_extract_string(details, '$.rule_exclusion') FROM program_targets "
                         "WHERE run_id = ? AND member_id = ?", [run_id, member_id])
@@ -184,7 +171,7 @@ def approve_run(conn: duckdb.DuckDBPyConnection, run_id: int, holdout_share: flo
     """Fix the list for mailing: draw the holdout, number the 利用券, mark approved; returns counts."""
     if not 0.0 <= holdout_share < 1.0:
         raise ValueError("対照群の割合は 0 以上 1 未満で指定してください。")
-    with _transaction(conn):
+    with transaction(conn):
         _require_draft(conn, run_id)
         program, fiscal_year = one(conn, "SELECT program, fiscal_year FROM program_runs WHERE run_id = ?", [run_id])
         final = [m for (m,) in conn.execute(
@@ -210,7 +197,7 @@ def approve_run(conn: duckdb.DuckDBPyConnection, run_id: int, holdout_share: flo
 
 def discard_run(conn: duckdb.DuckDBPyConnection, run_id: int) -> None:
     """Set a run aside (kept, status discarded); refused once letters of it were issued."""
-    with _transaction(conn):
+    with transaction(conn):
         status = run_status(conn, run_id)
         if status == "discarded":
             raise RunNotDraft(run_id, status)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from dhdesk.store.connection import one, scalar
+from dhdesk.store.connection import one, scalar, transaction
 
 _FILE_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
 
@@ -62,14 +62,9 @@ def current_version(conn: duckdb.DuckDBPyConnection) -> int | None:
 
 def apply(conn: duckdb.DuckDBPyConnection, migration: Migration, app_version: str) -> None:
     """Run one migration and record its version, all in one transaction (nothing on failure)."""
-    conn.begin()
-    try:
+    with transaction(conn):
         conn.execute(migration.sql)
         conn.execute("UPDATE meta SET schema_version = ?, app_version = ?", [migration.version, app_version])
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
 
 
 def table_columns(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
